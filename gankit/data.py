@@ -1,0 +1,141 @@
+"""Image data for the labs: MNIST (downloaded on Colab, offline files elsewhere) and an embedded default.
+
+Every loader returns an `ImageSet`: images as a float tensor (N, 1, 28, 28) in [-1, 1], the
+range of the generators' tanh output, and integer labels (N,).
+"""
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+DATA_ENV = "GANKIT_DATA"
+
+# The offline layout (what ../shared/data holds): a 5k subset of the training set and the full test set.
+OFFLINE_FILES = {
+    "train": ("mnist/mnist_train_5k.npz",),
+    "test": ("mnist/t10k-images-idx3-ubyte.gz", "mnist/t10k-labels-idx1-ubyte.gz"),
+}
+
+
+class ImageSet(NamedTuple):
+    images: torch.Tensor  # (N, 1, 28, 28) float32 in [-1, 1]
+    labels: torch.Tensor  # (N,) int64
+    name: str
+
+
+class DataNotFoundError(FileNotFoundError):
+    """No files for a data set here and no way to download them."""
+
+
+def default_root() -> Path:
+    """$GANKIT_DATA if set, else a per-user cache folder."""
+    env = os.environ.get(DATA_ENV)
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "gankit"
+
+
+def to_signed(pixels_uint8: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """uint8 pixels (N, 28, 28) -> float (N, 1, 28, 28) in [-1, 1]."""
+    x = torch.tensor(np.asarray(pixels_uint8), dtype=torch.float32)  # a copy: np.frombuffer arrays are read-only
+    return (x / 127.5 - 1.0).unsqueeze(1)
+
+
+def to_unit(images: torch.Tensor) -> torch.Tensor:
+    """[-1, 1] -> [0, 1], the range image grids and classifiers expect."""
+    return ((images + 1) / 2).clamp(0, 1)
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """Read an IDX file (plain or gzipped), the format MNIST is distributed in."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    magic = int.from_bytes(data[0:4], "big")
+    if magic >> 8 != 0x08:  # 0x08 = unsigned byte, the only type MNIST uses
+        raise ValueError(f"{path} is not an unsigned-byte IDX file (magic {magic:#x})")
+    ndim = magic & 0xFF
+    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+def _from_torchvision(root: Path, split: str, download: bool) -> ImageSet:
+    from torchvision.datasets import MNIST
+
+    ds = MNIST(str(root), train=(split == "train"), download=download)
+    return ImageSet(to_signed(ds.data.numpy()), ds.targets.long(), f"MNIST ({split})")
+
+
+def _from_offline_files(root: Path, split: str) -> ImageSet:
+    paths = [root / f for f in OFFLINE_FILES[split]]
+    if split == "train":
+        with np.load(paths[0]) as z:
+            images, labels = z["images"], z["labels"]
+    else:
+        images, labels = read_idx(paths[0]), read_idx(paths[1])
+    return ImageSet(to_signed(images), torch.as_tensor(labels, dtype=torch.int64), f"MNIST offline ({split}, {len(labels)})")
+
+
+def mnist(split: str = "train", root: str | Path | None = None, download: bool = True) -> ImageSet:
+    """MNIST from the first source that works, in this order:
+
+    1. torchvision's files under `root` (a previous download);
+    2. the offline files under `root` (the layout of the project's shared data folder);
+    3. a torchvision download into `root` (Colab), when `download` is true.
+    """
+    if split not in OFFLINE_FILES:
+        raise ValueError(f"split must be 'train' or 'test', not {split!r}")
+    root = Path(root).expanduser() if root is not None else default_root()
+    try:
+        return _from_torchvision(root, split, download=False)
+    except RuntimeError:
+        pass  # torchvision says "Dataset not found"
+    if all((root / f).is_file() for f in OFFLINE_FILES[split]):
+        return _from_offline_files(root, split)
+    if download:
+        try:
+            return _from_torchvision(root, split, download=True)
+        except Exception as e:  # no network: URLError, HTTPError, socket errors, RuntimeError
+            reason = f"the download failed ({type(e).__name__}: {e})"
+    else:
+        reason = "download=False"
+    wanted = ", ".join(OFFLINE_FILES[split])
+    raise DataNotFoundError(
+        f"MNIST ({split}) is not in {root} and {reason}. Either put the files {wanted} there "
+        f"(or point ${DATA_ENV} at a folder that has them), run where the internet is reachable "
+        f"(Colab downloads it), or use the bundled digits instead: gankit.data.digits()."
+    )
+
+
+def digits() -> ImageSet:
+    """scikit-learn's 1,797 handwritten digits (8x8, shipped inside scikit-learn: no download).
+
+    Resized to 20x20 and centred in 28x28, the way MNIST places its digits, so every model
+    built for MNIST takes them as they are.
+    """
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    x = torch.as_tensor(d.images, dtype=torch.float32).unsqueeze(1) / 16.0  # (N, 1, 8, 8) in [0, 1]
+    x = F.interpolate(x, size=(20, 20), mode="bilinear", align_corners=False).clamp(0, 1)
+    x = F.pad(x, (4, 4, 4, 4))
+    return ImageSet(x * 2 - 1, torch.as_tensor(d.target, dtype=torch.int64), "scikit-learn digits")
+
+
+def load_images(name: str = "auto", split: str = "train", root: str | Path | None = None, download: bool = True) -> ImageSet:
+    """The labs' entry point: "mnist", "digits", or "auto" (MNIST where it can be had, else digits)."""
+    if name == "mnist":
+        return mnist(split, root, download)
+    if name == "digits":
+        return digits()
+    if name == "auto":
+        try:
+            return mnist(split, root, download)
+        except DataNotFoundError as e:
+            print(f"MNIST unavailable, using the bundled digits instead.\n  ({e})")
+            return digits()
+    raise ValueError(f"unknown data set {name!r}: use 'mnist', 'digits' or 'auto'")

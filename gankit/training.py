@@ -1,0 +1,167 @@
+"""Algorithm 1 of Goodfellow et al. 2014: k steps of D, then one step of G; repeated.
+
+    for number of training iterations:
+        for k steps:
+            sample m noise samples z and m examples x
+            update D by ascending  grad 1/m sum [log D(x) + log(1 - D(G(z)))]
+        sample m noise samples z
+        update G by descending its cost (here: the non-saturating -log D(G(z)))
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from gankit import losses
+from gankit.runtime import device as pick_device
+
+
+def train_iteration(G: nn.Module, D: nn.Module, opt_G, opt_D, real_batches, sample_z: Callable[[int], torch.Tensor],
+                    d_loss_fn=losses.d_loss, g_loss_fn=losses.g_loss_nonsaturating) -> dict:
+    """One iteration of Algorithm 1; k = len(real_batches) D steps, then one G step.
+
+    real_batches: k tensors (m, 1, 28, 28); sample_z(m) -> noise (m, z_dim).
+    Returns floats: d_loss and g_loss, and the last D step's mean D(x) and D(G(z)).
+    """
+    for real in real_batches:
+        fake = G(sample_z(real.shape[0])).detach()  # D's step must not send gradients into G
+        real_logits, fake_logits = D(real), D(fake)
+        loss_d = d_loss_fn(real_logits, fake_logits)
+        opt_D.zero_grad()
+        loss_d.backward()
+        opt_D.step()
+    loss_g = g_loss_fn(D(G(sample_z(real_batches[-1].shape[0]))))  # a fresh noise minibatch
+    opt_G.zero_grad()
+    loss_g.backward()  # also fills D's .grad, which D's next zero_grad clears; only opt_G steps
+    opt_G.step()
+    return {
+        "d_loss": loss_d.item(),
+        "g_loss": loss_g.item(),
+        "d_real": torch.sigmoid(real_logits).mean().item(),
+        "d_fake": torch.sigmoid(fake_logits).mean().item(),
+    }
+
+
+@dataclass
+class History:
+    """What a training run recorded: one entry per iteration, and image snapshots over time."""
+    step: list = field(default_factory=list)
+    d_loss: list = field(default_factory=list)
+    g_loss: list = field(default_factory=list)
+    d_real: list = field(default_factory=list)
+    d_fake: list = field(default_factory=list)
+    snapshot_steps: list = field(default_factory=list)
+    snapshots: list = field(default_factory=list)  # tensors (n, 1, 28, 28) in [-1, 1], on the CPU
+    seconds: float = 0.0
+
+    def record(self, step: int, stats: dict) -> None:
+        self.step.append(step)
+        for key in ("d_loss", "g_loss", "d_real", "d_fake"):
+            getattr(self, key).append(float(stats[key]))
+
+
+def adam(model: nn.Module, lr: float = 2e-4, betas=(0.5, 0.999)) -> torch.optim.Adam:
+    """Adam with DCGAN's beta1 = 0.5: the default momentum 0.9 makes the game oscillate more."""
+    return torch.optim.Adam(model.parameters(), lr=lr, betas=betas)
+
+
+def _save(path: Path, state: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)  # never leave a half-written checkpoint behind a disconnect
+
+
+def train(G: nn.Module, D: nn.Module, images: torch.Tensor, *, steps: int, z_dim: int | None = None,
+          batch_size: int = 64, k: int = 1, opt_G=None, opt_D=None, step_fn=train_iteration,
+          d_loss_fn=losses.d_loss, g_loss_fn=losses.g_loss_nonsaturating, device=None, seed: int = 0,
+          snapshot_every: int | None = None, n_snapshot: int = 64, checkpoint: str | Path | None = None,
+          checkpoint_every: int = 500, progress: bool = True, max_seconds: float | None = None) -> History:
+    """Train G and D on `images` (N, 1, 28, 28) in [-1, 1] for `steps` iterations of Algorithm 1.
+
+    With `checkpoint`, the run saves there every `checkpoint_every` iterations and at the end, and a
+    later call with the same path resumes where it stopped (same data order and noise). `max_seconds`
+    stops early (the history says how far it got). Returns the History.
+    """
+    dev = pick_device() if device is None else torch.device(device)
+    z_dim = z_dim if z_dim is not None else G.z_dim
+    G.to(dev).train()
+    D.to(dev).train()
+    opt_G = opt_G if opt_G is not None else adam(G)
+    opt_D = opt_D if opt_D is not None else adam(D)
+    data = images.to(dev)
+    rng = torch.Generator().manual_seed(seed)  # on the CPU: the same run on every device
+    fixed_z = torch.randn(n_snapshot, z_dim, generator=rng).to(dev)
+    snapshot_every = snapshot_every or max(1, steps // 10)
+    history, start = History(), 0
+
+    path = Path(checkpoint) if checkpoint is not None else None
+    if path is not None and path.exists():
+        state = torch.load(path, map_location=dev, weights_only=True)
+        G.load_state_dict(state["G"])
+        D.load_state_dict(state["D"])
+        opt_G.load_state_dict(state["opt_G"])
+        opt_D.load_state_dict(state["opt_D"])
+        rng.set_state(state["rng"])
+        fixed_z = state["fixed_z"].to(dev)
+        history = History(**state["history"])
+        start = state["step"]
+
+    def sample_z(m: int) -> torch.Tensor:
+        return torch.randn(m, z_dim, generator=rng).to(dev)
+
+    def save(step: int) -> None:
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _save(path, {"step": step, "G": G.state_dict(), "D": D.state_dict(), "opt_G": opt_G.state_dict(),
+                         "opt_D": opt_D.state_dict(), "rng": rng.get_state(), "fixed_z": fixed_z.cpu(),
+                         "history": asdict(history)})
+
+    def snapshot(step: int) -> None:
+        G.eval()
+        with torch.no_grad():
+            history.snapshots.append(G(fixed_z).cpu())
+        G.train()
+        history.snapshot_steps.append(step)
+
+    t0 = time.perf_counter() - history.seconds
+    bar = tqdm(range(start, steps), initial=start, total=steps, disable=not progress, desc="training")
+    step = start
+    for step in bar:
+        idx = torch.randint(len(data), (k, batch_size), generator=rng).to(dev)
+        stats = step_fn(G, D, opt_G, opt_D, [data[i] for i in idx], sample_z, d_loss_fn, g_loss_fn)
+        history.record(step + 1, stats)
+        if (step + 1) % snapshot_every == 0 or step + 1 == steps:
+            snapshot(step + 1)
+        if (step + 1) % 20 == 0:
+            bar.set_postfix(d_loss=f"{stats['d_loss']:.3f}", g_loss=f"{stats['g_loss']:.3f}",
+                            D_x=f"{stats['d_real']:.2f}", D_G_z=f"{stats['d_fake']:.2f}")
+        if (step + 1) % checkpoint_every == 0:
+            history.seconds = time.perf_counter() - t0
+            save(step + 1)
+        if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
+            if not history.snapshot_steps or history.snapshot_steps[-1] != step + 1:
+                snapshot(step + 1)
+            break
+    bar.close()
+    history.seconds = time.perf_counter() - t0
+    save(history.step[-1] if history.step else start)
+    return history
+
+
+@torch.no_grad()
+def sample(G: nn.Module, n: int, *, seed: int = 0, device=None, batch_size: int = 500) -> torch.Tensor:
+    """n images from G (in eval mode), (n, 1, 28, 28) in [-1, 1] on the CPU."""
+    dev = next(G.parameters()).device if device is None else torch.device(device)
+    rng = torch.Generator().manual_seed(seed)
+    was_training = G.training
+    G.eval()
+    out = [G(torch.randn(min(batch_size, n - i), G.z_dim, generator=rng).to(dev)).cpu() for i in range(0, n, batch_size)]
+    G.train(was_training)
+    return torch.cat(out)
