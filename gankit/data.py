@@ -77,7 +77,7 @@ def _from_offline_files(root: Path, split: str) -> ImageSet:
             images, labels = z["images"], z["labels"]
     else:
         images, labels = read_idx(paths[0]), read_idx(paths[1])
-    return ImageSet(to_signed(images), torch.as_tensor(labels, dtype=torch.int64), f"MNIST offline ({split}, {len(labels)})")
+    return ImageSet(to_signed(images), torch.tensor(labels, dtype=torch.int64), f"MNIST offline ({split}, {len(labels)})")
 
 
 def mnist(split: str = "train", root: str | Path | None = None, download: bool = True) -> ImageSet:

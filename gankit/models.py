@@ -117,3 +117,16 @@ def dcgan_init(module: nn.Module) -> None:
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+# The kit's reference configuration (demo, benchmark, Lab 3's comparison): the DCGAN pair, and the
+# training settings measured best for it on a 2-core CPU (bench/vanilla_gan.py).
+REFERENCE_TRAINING = {"batch_size": 64}
+
+
+def reference_gan(z_dim: int = 64) -> tuple[DCGANGenerator, DCGANDiscriminator]:
+    """The reference DCGAN pair, initialised as DCGAN prescribes."""
+    G, D = DCGANGenerator(z_dim), DCGANDiscriminator()
+    G.apply(dcgan_init)
+    D.apply(dcgan_init)
+    return G, D

@@ -79,7 +79,7 @@ def _save(path: Path, state: dict) -> None:
 
 
 def train(G: nn.Module, D: nn.Module, images: torch.Tensor, *, steps: int, z_dim: int | None = None,
-          batch_size: int = 64, k: int = 1, opt_G=None, opt_D=None, step_fn=train_iteration,
+          batch_size: int = 64, k: int = 1, lr: float = 2e-4, opt_G=None, opt_D=None, step_fn=train_iteration,
           d_loss_fn=losses.d_loss, g_loss_fn=losses.g_loss_nonsaturating, device=None, seed: int = 0,
           snapshot_every: int | None = None, n_snapshot: int = 64, checkpoint: str | Path | None = None,
           checkpoint_every: int = 500, progress: bool = True, max_seconds: float | None = None) -> History:
@@ -93,8 +93,8 @@ def train(G: nn.Module, D: nn.Module, images: torch.Tensor, *, steps: int, z_dim
     z_dim = z_dim if z_dim is not None else G.z_dim
     G.to(dev).train()
     D.to(dev).train()
-    opt_G = opt_G if opt_G is not None else adam(G)
-    opt_D = opt_D if opt_D is not None else adam(D)
+    opt_G = opt_G if opt_G is not None else adam(G, lr)
+    opt_D = opt_D if opt_D is not None else adam(D, lr)
     data = images.to(dev)
     rng = torch.Generator().manual_seed(seed)  # on the CPU: the same run on every device
     fixed_z = torch.randn(n_snapshot, z_dim, generator=rng).to(dev)

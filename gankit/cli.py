@@ -1,0 +1,92 @@
+"""The `gankit` command: demo, release, grade."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def demo(args) -> None:
+    """Train the reference GAN for about a minute, write a sample grid and a loss plot."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from gankit import data, models, runtime, training, viz
+
+    runtime.seed(args.seed)
+    dev = runtime.device(args.device)
+    images = data.load_images(args.data)
+    print(f"data: {images.name}, {len(images.labels)} images; device: {dev}")
+    G, D = models.reference_gan()
+    history = training.train(G, D, images.images, steps=10**9, device=dev, seed=args.seed,
+                             max_seconds=args.minutes * 60, **models.REFERENCE_TRAINING)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    grid = viz.save_grid(training.sample(G, 64, seed=args.seed), out / "samples.png",
+                         title=f"after {history.step[-1]} iterations ({history.seconds:.0f} s)")
+    curves = viz.save_history(history, out / "losses.png")
+    print(f"trained {history.step[-1]} iterations in {history.seconds:.0f} s")
+    print(f"wrote {grid.resolve()}\nwrote {curves.resolve()}")
+
+
+def release(args) -> None:
+    from gankit.grading.course import find_project, release as do_release
+
+    project = find_project(args.project)
+    for path in do_release(project, args.labs or None, Path(args.out) if args.out else None):
+        print(f"released {path}")
+
+
+def grade(args) -> None:
+    from gankit.grading.grade import grade as do_grade
+
+    rows = do_grade(args.submissions, args.lab, args.out, project=args.project, timeout=args.timeout,
+                    fast=not args.full)
+    out = Path(args.out)
+    for r in rows:
+        print(f"{r['student_id']}: {r['score']:g}/{r['max_score']:g} {r['status']}")
+    print(f"wrote {out / 'gradebook.csv'} and {len(rows)} feedback files in {out / 'feedback'}")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="gankit", description="A GAN course kit: labs, training helpers, grading.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("demo", help="train the reference GAN for about a minute; writes samples.png and losses.png")
+    d.add_argument("--minutes", type=float, default=1.0)
+    d.add_argument("--out", default="gankit-demo")
+    d.add_argument("--data", default="digits", choices=["digits", "mnist", "auto"],
+                   help="digits (bundled, no download; default), mnist, or auto (MNIST where it can be had)")
+    d.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
+    d.add_argument("--seed", type=int, default=0)
+    d.set_defaults(run=demo)
+
+    r = sub.add_parser("release", help="regenerate the student notebooks (notebooks/) from solutions/")
+    r.add_argument("labs", nargs="*", metavar="LAB", help="labs to release (default: all)")
+    r.add_argument("--out", default=None, help="release folder (default: notebooks/ of the project)")
+    r.add_argument("--project", default=None, help="the course repository (default: found from here)")
+    r.set_defaults(run=release)
+
+    g = sub.add_parser("grade", help="grade a folder of submitted notebooks into a gradebook and feedback")
+    g.add_argument("submissions", help="folder of submitted .ipynb files, one per student (<student_id>.ipynb)")
+    g.add_argument("--lab", required=True, help="the lab they submitted, e.g. 03-vanilla-gan")
+    g.add_argument("--out", default="graded", help="where gradebook.csv and feedback/ go (default: graded)")
+    g.add_argument("--timeout", type=int, default=120, help="seconds each cell may run (default: 120)")
+    g.add_argument("--full", action="store_true", help="grade with the full training budgets, not fast mode")
+    g.add_argument("--project", default=None, help="the course repository (default: found from here)")
+    g.set_defaults(run=grade)
+
+    args = p.parse_args(argv)
+    from gankit.grading.course import GradingError
+    from gankit.data import DataNotFoundError
+
+    try:
+        args.run(args)
+    except (GradingError, DataNotFoundError) as e:
+        print(f"gankit {args.command}: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

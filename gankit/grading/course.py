@@ -1,0 +1,109 @@
+"""The project's nbgrader folders and the throwaway course directories built from them.
+
+`solutions/<lab>/<lab>.ipynb` is the nbgrader source, `notebooks/<lab>/<lab>.ipynb` the release.
+Every nbgrader run happens in a temporary course directory with its own database, so nothing in
+the repository changes except the released notebooks themselves.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+SOURCE, RELEASE = "solutions", "notebooks"
+COURSE_ID = "gankit"
+
+
+class GradingError(RuntimeError):
+    """The grading or release command cannot run as asked; the message says what to do."""
+
+
+def find_project(start: str | Path | None = None) -> Path:
+    """The folder holding `solutions/`: the current folder or one above it, else the package's checkout."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents, Path(__file__).resolve().parents[2]):
+        if (folder / SOURCE).is_dir():
+            return folder
+    raise GradingError(f"no '{SOURCE}/' folder in {here} or above it: run the command inside the course "
+                       "repository (a clone of gankit), or pass --project PATH.")
+
+
+def labs(project: Path) -> list[str]:
+    """Lab names (e.g. '03-vanilla-gan'): folders of solutions/ that hold a notebook of their own name."""
+    return sorted(p.name for p in (project / SOURCE).iterdir() if (p / f"{p.name}.ipynb").is_file())
+
+
+def check_lab(project: Path, lab: str) -> str:
+    known = labs(project)
+    if lab not in known:
+        raise GradingError(f"unknown lab {lab!r}: the labs in {project / SOURCE} are {', '.join(known) or 'none'}.")
+    return lab
+
+
+def nbgrader_config(root: Path, timeout: int = 60):
+    """The nbgrader settings of every gankit run (the repository's nbgrader_config.py says the same for
+    instructors who call nbgrader themselves)."""
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+    from traitlets.config import Config
+
+    from gankit.grading.feedback import OneLineErrors
+
+    c = Config()
+    c.CourseDirectory.root = str(root)
+    c.CourseDirectory.course_id = COURSE_ID
+    c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+    c.Execute.timeout = timeout
+    c.Execute.interrupt_on_timeout = True
+    c.OverwriteCells.add_missing_cells = True  # a deleted test cell is put back and graded, not left to a human
+    # Feedback must not reveal the hidden tests: neither their source nor a traceback that quotes them.
+    c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, OneLineErrors, CSSHTMLHeaderPreprocessor]
+    c.Exchange.root = str(root / "exchange")
+    return c
+
+
+@contextmanager
+def course_directory(project: Path, lab_names: list[str], timeout: int = 60, keep: Path | None = None):
+    """A temporary nbgrader course with the given labs as source; yields (root, NbGraderAPI)."""
+    import tempfile
+
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    # nbgrader runs `alembic` to create its database: the environment's bin folder must be on PATH.
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    with tempfile.TemporaryDirectory(prefix="gankit-course-", dir=keep) as tmp:
+        root = Path(tmp)
+        for lab in lab_names:
+            shutil.copytree(project / SOURCE / lab, root / "source" / lab,
+                            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pt"))
+        config = nbgrader_config(root, timeout)
+        api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+        for lab in lab_names:
+            result = api.generate_assignment(lab, force=True, create=True)
+            if not result["success"]:
+                raise GradingError(f"nbgrader could not generate {lab} from {project / SOURCE / lab}:\n"
+                                   f"{result.get('error') or result.get('log')}")
+        yield root, api
+
+
+def release(project: Path, lab_names: list[str] | None = None, out: Path | None = None) -> list[Path]:
+    """Regenerate the student versions of `lab_names` (default: all) into `out` (default: notebooks/).
+
+    The output is byte-identical on every run for the same source.
+    """
+    lab_names = [check_lab(project, lab) for lab in lab_names] if lab_names else labs(project)
+    out = Path(out) if out is not None else project / RELEASE
+    written = []
+    with course_directory(project, lab_names) as (root, _api):
+        for lab in lab_names:
+            target = out / lab
+            if target.exists():
+                shutil.rmtree(target)
+            shutil.copytree(root / "release" / lab, target)
+            written.append(target / f"{lab}.ipynb")
+    return written

@@ -1,0 +1,107 @@
+"""Pictures rather than numbers: image grids, training curves, snapshots over time, latent walks."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import torch
+from torchvision.utils import make_grid
+
+from gankit.data import to_unit
+
+
+def grid_image(images: torch.Tensor, nrow: int = 8) -> torch.Tensor:
+    """images (N, C, H, W) in [-1, 1] -> one grid image (H', W', C) in [0, 1] for imshow."""
+    return make_grid(to_unit(images.detach().cpu()), nrow=nrow, padding=2, pad_value=1.0).permute(1, 2, 0)
+
+
+def show_grid(images: torch.Tensor, nrow: int = 8, title: str | None = None, ax=None):
+    """Show images (N, C, H, W) in [-1, 1] as one grid."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(nrow * 0.6, max(1, len(images) // nrow) * 0.6 + 0.4))
+    ax.imshow(grid_image(images, nrow), cmap="gray", interpolation="nearest")
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def save_grid(images: torch.Tensor, path: str | Path, nrow: int = 8, title: str | None = None) -> Path:
+    fig, ax = plt.subplots(figsize=(nrow * 0.6, max(1, len(images) // nrow) * 0.6 + 0.6))
+    show_grid(images, nrow, title, ax)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    return Path(path)
+
+
+def show_snapshots(history, max_shown: int = 5, n: int = 16):
+    """The same noise through G at several points of training: samples improving over time."""
+    picks = sorted({round(i * (len(history.snapshots) - 1) / max(1, max_shown - 1)) for i in range(max_shown)})
+    fig, axes = plt.subplots(1, len(picks), figsize=(2.4 * len(picks), 2.6), squeeze=False)
+    for ax, i in zip(axes[0], picks):
+        show_grid(history.snapshots[i][:n], nrow=4, title=f"step {history.snapshot_steps[i]}", ax=ax)
+    fig.tight_layout()
+    return fig
+
+
+def _smooth(values, window: int):
+    t = torch.tensor(values, dtype=torch.float64)
+    if len(t) < window or window < 2:
+        return t
+    return torch.nn.functional.avg_pool1d(t.view(1, 1, -1), window, stride=1).view(-1)
+
+
+def plot_history(history, window: int = 25):
+    """Losses and the discriminator's mean outputs over training (moving averages)."""
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.5))
+    w = min(window, max(1, len(history.step) // 10))
+    x = history.step[w - 1:] if len(history.step) >= w else history.step
+    for key, label in (("d_loss", "D loss J(D)"), ("g_loss", "G loss")):
+        a.plot(x, _smooth(getattr(history, key), w), label=label)
+    a.set_xlabel("iteration")
+    a.set_title("losses (not a measure of sample quality)")
+    a.legend()
+    for key, label in (("d_real", "mean D(x)"), ("d_fake", "mean D(G(z))")):
+        b.plot(x, _smooth(getattr(history, key), w), label=label)
+    b.axhline(0.5, color="gray", ls="--", lw=1, label="equilibrium 1/2")
+    b.set_ylim(0, 1)
+    b.set_xlabel("iteration")
+    b.set_title("discriminator outputs")
+    b.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_generator_losses(g_loss_minimax, g_loss_nonsaturating):
+    """Both generator costs and the size of their gradients as functions of D(G(z))."""
+    p = torch.linspace(1e-3, 1 - 1e-3, 200, dtype=torch.float64)
+    logits = torch.log(p / (1 - p)).requires_grad_()
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.5))
+    for fn, label in ((g_loss_minimax, "minimax  1/2 log(1 - D(G(z)))"), (g_loss_nonsaturating, "non-saturating  -1/2 log D(G(z))")):
+        values = torch.stack([fn(l.view(1)) for l in logits])
+        (grad,) = torch.autograd.grad(values.sum(), logits)
+        a.plot(p, values.detach(), label=label)
+        b.plot(p, grad.abs(), label=label)
+    a.set_xlabel("D(G(z))")
+    a.set_title("generator cost")
+    a.legend()
+    b.set_xlabel("D(G(z))")
+    b.set_title("|d cost / d logit|: the gradient G receives")
+    b.set_yscale("log")
+    b.legend()
+    fig.tight_layout()
+    return fig
+
+
+def show_strip(images: torch.Tensor, title: str | None = None):
+    """One row of images, e.g. a latent interpolation."""
+    fig, ax = plt.subplots(figsize=(0.9 * len(images), 1.3))
+    show_grid(images, nrow=len(images), title=title, ax=ax)
+    return fig
+
+
+def save_history(history, path: str | Path) -> Path:
+    fig = plot_history(history)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    return Path(path)
