@@ -1,0 +1,59 @@
+import gzip
+
+import numpy as np
+import pytest
+import torch
+
+from gankit import data
+
+
+def test_offline_mnist_test_set_is_the_real_one(shared_data):
+    s = data.mnist("test", shared_data, download=False)
+    assert s.images.shape == (10000, 1, 28, 28)
+    assert s.labels[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+    assert torch.bincount(s.labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    mean_pixel = ((s.images + 1) * 127.5).mean().item()
+    assert abs(mean_pixel - 33.79) < 0.01
+    assert s.images.min() == -1 and s.images.max() == 1
+
+
+def test_offline_mnist_train_subset(shared_data):
+    s = data.mnist("train", shared_data, download=False)
+    assert s.images.shape == (5000, 1, 28, 28)
+    assert torch.bincount(s.labels).tolist() == [500] * 10
+
+
+def test_missing_data_error_names_folder_files_and_alternative(tmp_path):
+    with pytest.raises(data.DataNotFoundError) as e:
+        data.mnist("test", tmp_path, download=False)
+    msg = str(e.value)
+    assert str(tmp_path) in msg and "t10k-images-idx3-ubyte.gz" in msg and "gankit.data.digits()" in msg
+
+
+def test_read_idx_roundtrip(tmp_path):
+    arr = np.arange(24, dtype=np.uint8).reshape(2, 3, 4)
+    header = (0x0803).to_bytes(4, "big") + b"".join(n.to_bytes(4, "big") for n in arr.shape)
+    path = tmp_path / "x.gz"
+    with gzip.open(path, "wb") as f:
+        f.write(header + arr.tobytes())
+    assert np.array_equal(data.read_idx(path), arr)
+
+
+def test_digits_are_28x28_in_range_and_centred():
+    s = data.digits()
+    assert s.images.shape == (1797, 1, 28, 28) and set(s.labels.unique().tolist()) == set(range(10))
+    assert s.images.min() == -1 and s.images.max() <= 1
+    assert (s.images[:, :, :4, :] == -1).all() and (s.images[:, :, :, -4:] == -1).all()  # MNIST-style border
+
+
+def test_auto_falls_back_to_digits_without_files(tmp_path, capsys):
+    s = data.load_images("auto", root=tmp_path, download=False)
+    assert s.name == "scikit-learn digits"
+    assert "bundled digits" in capsys.readouterr().out
+
+
+def test_unknown_names_are_refused():
+    with pytest.raises(ValueError, match="unknown data set"):
+        data.load_images("cifar")
+    with pytest.raises(ValueError, match="split"):
+        data.mnist("validation")

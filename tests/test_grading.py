@@ -1,0 +1,148 @@
+"""`gankit grade` end to end on Lab 3: one batch of real, broken and wrong submissions.
+
+Graded once per test session (about 12 s per notebook in fast mode), then checked row by row.
+"""
+import copy
+import csv
+import hashlib
+import json
+
+import nbformat
+import pytest
+
+from gankit.grading.course import GradingError
+from gankit.grading.grade import grade
+from lab03_mistakes import MISTAKES, TEST_OF, apply
+
+LAB = "03-vanilla-gan"
+POINTS = {"test-generator": 2, "test-discriminator": 2, "test-d-loss": 3, "test-g-loss": 3,
+          "test-train-iteration": 4, "test-interpolate": 1}
+FULL = sum(POINTS.values())
+
+
+def slug(name):
+    return "mistake-" + "".join(ch if ch.isalnum() else "-" for ch in name)
+
+
+def _cell(nb, grade_id):
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, root, lab3_solution, lab3_release):
+    subs = tmp_path_factory.mktemp("submissions")
+    nbformat.write(lab3_solution, str(subs / "solution.ipynb"))
+    nbformat.write(lab3_release, str(subs / "untouched.ipynb"))
+    (subs / "not-json.ipynb").write_text("{ this is not a notebook")
+    stripped = copy.deepcopy(lab3_solution)
+    for c in stripped.cells:
+        c.metadata.pop("nbgrader", None)
+        c.id = f"colab-{hash(c.source) & 0xffff:x}"  # Colab rewrites ids too
+    nbformat.write(stripped, str(subs / "stripped metadata.ipynb"))
+    dup = copy.deepcopy(lab3_solution)
+    i = dup.cells.index(_cell(dup, "test-d-loss"))
+    dup.cells.insert(i + 1, copy.deepcopy(dup.cells[i]))
+    nbformat.write(dup, str(subs / "duplicated-cell.ipynb"))
+    deleted = copy.deepcopy(lab3_solution)
+    deleted.cells.remove(_cell(deleted, "test-interpolate"))
+    nbformat.write(deleted, str(subs / "deleted-test.ipynb"))
+    loop = apply(lab3_solution, "ex-d-loss", "    return -0.5", "    while True:\n        pass\n    return -0.5")
+    nbformat.write(loop, str(subs / "infinite-loop.ipynb"))
+    for name, gid, old, new, _ in MISTAKES:
+        nbformat.write(apply(lab3_solution, gid, old, new), str(subs / f"{slug(name)}.ipynb"))
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in subs.iterdir()}
+    out = tmp_path_factory.mktemp("graded")
+    rows = grade(subs, LAB, out, project=root, timeout=20, progress=False)
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in subs.iterdir()}
+    with open(out / "gradebook.csv", newline="") as f:
+        csv_rows = {r["student_id"]: r for r in csv.DictReader(f)}
+    return {"rows": {r["student_id"]: r for r in rows}, "csv": csv_rows, "out": out,
+            "unchanged": before == after, "n": len(before)}
+
+
+pytestmark = pytest.mark.slow
+
+
+def test_every_submission_gets_a_row_and_feedback(graded):
+    assert len(graded["csv"]) == graded["n"]
+    for student in graded["csv"]:
+        assert (graded["out"] / "feedback" / f"{student}.html").is_file()
+
+
+def test_submissions_folder_is_untouched(graded):
+    assert graded["unchanged"]
+
+
+def test_gradebook_columns(graded):
+    row = graded["csv"]["solution"]
+    assert list(row)[:4] == ["student_id", "assignment", "score", "max_score"]
+    assert list(row)[-2:] == ["status", "reason"]
+    assert set(POINTS) <= set(row) and "q-losses" in row
+
+
+def test_solution_full_marks(graded):
+    row = graded["rows"]["solution"]
+    assert row["score"] == FULL == row["max_score"]
+    assert row["status"] == "graded" and "needs manual grading: q-losses" in row["reason"]
+
+
+def test_untouched_release_scores_zero_on_every_exercise(graded):
+    row = graded["rows"]["untouched"]
+    assert row["score"] == 0
+    assert all(row[g] == 0 for g in POINTS)
+    assert row["reason"].count("not attempted") == len(POINTS)
+
+
+def test_unreadable_notebook_gets_a_row_and_a_reason(graded):
+    row = graded["rows"]["not-json"]
+    assert row["status"] == "unreadable" and row["score"] == 0 and "not a readable notebook" in row["reason"]
+    assert "not a readable notebook" in (graded["out"] / "feedback" / "not-json.html").read_text()
+
+
+def test_lost_metadata_is_repaired_and_said(graded):
+    row = graded["rows"]["stripped metadata"]
+    assert row["score"] == FULL and row["status"] == "repaired" and "restored" in row["reason"]
+    assert "restored" in (graded["out"] / "feedback" / "stripped metadata.html").read_text()
+
+
+def test_duplicated_and_deleted_test_cells_still_grade_fully(graded):
+    assert graded["rows"]["duplicated-cell"]["score"] == FULL
+    assert graded["rows"]["deleted-test"]["score"] == FULL
+
+
+def test_infinite_loop_costs_only_its_exercise(graded):
+    row = graded["rows"]["infinite-loop"]
+    assert row["test-d-loss"] == 0 and row["score"] == FULL - POINTS["test-d-loss"]
+
+
+@pytest.mark.parametrize("name,grade_id,old,new,phrase", MISTAKES, ids=[m[0] for m in MISTAKES])
+def test_each_mistake_loses_its_exercise_with_a_reason_that_names_it(graded, name, grade_id, old, new, phrase):
+    row = graded["rows"][slug(name)]
+    test = TEST_OF[grade_id]
+    assert row[test] == 0, f"{name}: {test} still scored"
+    assert row["score"] == FULL - POINTS[test], f"{name}: other exercises lost points: {row['reason']}"
+    assert phrase in row["reason"]
+    page = (graded["out"] / "feedback" / f"{slug(name)}.html").read_text()
+    assert phrase in page
+
+
+def test_feedback_reveals_no_hidden_test(graded, lab3_solution):
+    hidden = [line.strip() for c in lab3_solution.cells
+              for block in c.source.split("### BEGIN HIDDEN TESTS")[1:]
+              for line in block.split("### END HIDDEN TESTS")[0].splitlines()
+              if line.strip() and not line.strip().startswith("#")]
+    for page in (graded["out"] / "feedback").iterdir():
+        text = page.read_text()
+        assert "BEGIN HIDDEN TESTS" not in text
+        for line in hidden:
+            assert line.split("(")[0].strip() not in ("",) and line not in text, f"{page.name} shows {line}"
+
+
+def test_bad_arguments_get_clear_errors(root, tmp_path):
+    with pytest.raises(GradingError, match="not a folder"):
+        grade(tmp_path / "nope", LAB, tmp_path / "out", project=root)
+    with pytest.raises(GradingError, match="no .ipynb files"):
+        grade(tmp_path, LAB, tmp_path / "out", project=root)
+    (tmp_path / "a.ipynb").write_text(json.dumps({}))
+    with pytest.raises(GradingError, match="unknown lab"):
+        grade(tmp_path, "99-nothing", tmp_path / "out", project=root)

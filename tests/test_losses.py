@@ -1,0 +1,50 @@
+import math
+
+import torch
+import torch.nn.functional as F
+
+from gankit import losses
+
+REAL, FAKE = torch.tensor([2.0, -1.0, 0.5, 3.0]), torch.tensor([-2.0, 1.0, 0.0, -0.5])
+
+
+def test_d_loss_is_half_the_binary_cross_entropy_on_both_batches():
+    want = 0.5 * F.binary_cross_entropy(torch.sigmoid(REAL), torch.ones(4)) \
+        + 0.5 * F.binary_cross_entropy(torch.sigmoid(FAKE), torch.zeros(4))
+    assert torch.allclose(losses.d_loss(REAL, FAKE), want, atol=1e-6)
+
+
+def test_d_loss_at_the_equilibrium_is_log_2():
+    assert math.isclose(losses.d_loss(torch.zeros(5), torch.zeros(5)).item(), math.log(2), rel_tol=1e-6)
+
+
+def test_value_function_is_minus_twice_d_loss():
+    assert torch.allclose(losses.value_function(REAL, FAKE), -2 * losses.d_loss(REAL, FAKE))
+
+
+def test_generator_losses_closed_forms():
+    p = torch.sigmoid(FAKE)
+    assert torch.allclose(losses.g_loss_minimax(FAKE), 0.5 * torch.log(1 - p).mean(), atol=1e-6)
+    assert torch.allclose(losses.g_loss_nonsaturating(FAKE), -0.5 * torch.log(p).mean(), atol=1e-6)
+
+
+def test_losses_are_finite_at_extreme_logits():
+    big = torch.tensor([-200.0, 200.0])
+    for value in (losses.d_loss(big, big), losses.g_loss_minimax(big), losses.g_loss_nonsaturating(big)):
+        assert torch.isfinite(value)
+    assert math.isclose(losses.g_loss_nonsaturating(torch.tensor([-200.0])).item(), 100.0, rel_tol=1e-6)
+
+
+def test_minimax_gradient_vanishes_where_d_rejects_fakes():
+    a = torch.tensor([-8.0], requires_grad=True)
+    (g_mm,) = torch.autograd.grad(losses.g_loss_minimax(a), a)
+    b = torch.tensor([-8.0], requires_grad=True)
+    (g_ns,) = torch.autograd.grad(losses.g_loss_nonsaturating(b), b)
+    # d/da 1/2 log(1 - s(a)) = -s(a)/2 ; d/da -1/2 log s(a) = -(1 - s(a))/2
+    s = torch.sigmoid(torch.tensor(-8.0))
+    assert torch.allclose(g_mm, -s / 2) and torch.allclose(g_ns, -(1 - s) / 2)
+    assert g_ns.abs() > 1000 * g_mm.abs()
+
+
+def test_losses_accept_column_logits():
+    assert torch.allclose(losses.d_loss(REAL.view(-1, 1), FAKE.view(-1, 1)), losses.d_loss(REAL, FAKE))
