@@ -24,10 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def build(config: str, z_dim: int):
     """The two recipes compared: the kit's reference DCGAN and the common tutorial MLP."""
     if config == "reference":
-        G, D = models.DCGANGenerator(z_dim, ngf=32), models.DCGANDiscriminator(ndf=32)
-        G.apply(models.dcgan_init)
-        D.apply(models.dcgan_init)
-        return G, D, dict(batch_size=64, lr=2e-4)
+        return (*models.reference_gan(z_dim), dict(models.REFERENCE_TRAINING))
     if config == "tutorial":  # MLP 256-512-1024, Adam 2e-4, batch 64
         G, D = models.MLPGenerator(z_dim, hidden=(256, 512, 1024)), models.MLPDiscriminator(hidden=(1024, 512, 256))
         return G, D, dict(batch_size=64, lr=2e-4)
@@ -45,10 +42,9 @@ def main() -> None:
     args = p.parse_args()
 
     runtime.seed(args.seed)
-    torch.set_num_threads(torch.get_num_threads())
     train_set, test_set = data.mnist("train", args.data, download=False), data.mnist("test", args.data, download=False)
     t = time.perf_counter()
-    judge = classifier.train_classifier(test_set.images, test_set.labels, epochs=3, seed=args.seed)
+    judge = classifier.train_classifier(test_set.images, test_set.labels, epochs=10, seed=args.seed)
     print(f"judge: classifier trained on {len(test_set.labels)} test images in {time.perf_counter() - t:.0f} s; "
           f"accuracy on the 5k training subset {classifier.accuracy(judge, train_set.images, train_set.labels):.3f}")
 
@@ -61,10 +57,9 @@ def main() -> None:
         ckpt, steps, hist = Path(tmp) / "run.pt", 0, None
         while hist is None or hist.seconds < budget:
             steps += args.eval_every
-            hist = training.train(G, D, train_set.images, steps=steps, batch_size=opts["batch_size"],
-                                  opt_G=training.adam(G, opts["lr"]), opt_D=training.adam(D, opts["lr"]),
-                                  device="cpu", seed=args.seed, checkpoint=ckpt, progress=False,
-                                  checkpoint_every=10**9, max_seconds=budget)
+            hist = training.train(G, D, train_set.images, steps=steps, device="cpu", seed=args.seed,
+                                  checkpoint=ckpt, progress=False, checkpoint_every=10**9, max_seconds=budget,
+                                  **opts)
             samples = training.sample(G, 1000, seed=args.seed + 1)
             q = classifier.digit_quality(judge, samples)
             done = hist.step[-1]

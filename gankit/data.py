@@ -100,13 +100,14 @@ def mnist(split: str = "train", root: str | Path | None = None, download: bool =
         try:
             return _from_torchvision(root, split, download=True)
         except Exception as e:  # no network: URLError, HTTPError, socket errors, RuntimeError
-            reason = f"the download failed ({type(e).__name__}: {e})"
+            detail = [line for line in str(e).splitlines() if "urlopen error" in line] or str(e).splitlines()[:1]
+            reason = f"the download failed ({type(e).__name__}: {detail[-1].strip() if detail else ''})"
     else:
         reason = "download=False"
     wanted = ", ".join(OFFLINE_FILES[split])
     raise DataNotFoundError(
         f"MNIST ({split}) is not in {root} and {reason}. Either put the files {wanted} there "
-        f"(or point ${DATA_ENV} at a folder that has them), run where the internet is reachable "
+        f"(or torchvision's MNIST/raw files, or point ${DATA_ENV} at a folder that has them), run where the internet is reachable "
         f"(Colab downloads it), or use the bundled digits instead: gankit.data.digits()."
     )
 
@@ -136,6 +137,6 @@ def load_images(name: str = "auto", split: str = "train", root: str | Path | Non
         try:
             return mnist(split, root, download)
         except DataNotFoundError as e:
-            print(f"MNIST unavailable, using the bundled digits instead.\n  ({e})")
+            print(f"MNIST unavailable, using the bundled digits instead.\n  {e}")
             return digits()
     raise ValueError(f"unknown data set {name!r}: use 'mnist', 'digits' or 'auto'")

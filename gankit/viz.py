@@ -10,9 +10,9 @@ from torchvision.utils import make_grid
 from gankit.data import to_unit
 
 
-def grid_image(images: torch.Tensor, nrow: int = 8) -> torch.Tensor:
+def grid_image(images: torch.Tensor, nrow: int = 8):
     """images (N, C, H, W) in [-1, 1] -> one grid image (H', W', C) in [0, 1] for imshow."""
-    return make_grid(to_unit(images.detach().cpu()), nrow=nrow, padding=2, pad_value=1.0).permute(1, 2, 0)
+    return make_grid(to_unit(images.detach().cpu()), nrow=nrow, padding=2, pad_value=1.0).permute(1, 2, 0).numpy()
 
 
 def show_grid(images: torch.Tensor, nrow: int = 8, title: str | None = None, ax=None):
@@ -46,9 +46,9 @@ def show_snapshots(history, max_shown: int = 5, n: int = 16):
 
 def _smooth(values, window: int):
     t = torch.tensor(values, dtype=torch.float64)
-    if len(t) < window or window < 2:
-        return t
-    return torch.nn.functional.avg_pool1d(t.view(1, 1, -1), window, stride=1).view(-1)
+    if len(t) >= window >= 2:
+        t = torch.nn.functional.avg_pool1d(t.view(1, 1, -1), window, stride=1).view(-1)
+    return t.numpy()
 
 
 def plot_history(history, window: int = 25):
@@ -80,8 +80,8 @@ def plot_generator_losses(g_loss_minimax, g_loss_nonsaturating):
     for fn, label in ((g_loss_minimax, "minimax  1/2 log(1 - D(G(z)))"), (g_loss_nonsaturating, "non-saturating  -1/2 log D(G(z))")):
         values = torch.stack([fn(l.view(1)) for l in logits])
         (grad,) = torch.autograd.grad(values.sum(), logits)
-        a.plot(p, values.detach(), label=label)
-        b.plot(p, grad.abs(), label=label)
+        a.plot(p.numpy(), values.detach().numpy(), label=label)
+        b.plot(p.numpy(), grad.abs().numpy(), label=label)
     a.set_xlabel("D(G(z))")
     a.set_title("generator cost")
     a.legend()

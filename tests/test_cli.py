@@ -1,0 +1,30 @@
+import pytest
+
+from gankit import cli
+
+
+def test_demo_writes_a_sample_grid_and_a_loss_plot(tmp_path, capsys):
+    assert cli.main(["demo", "--minutes", "0.05", "--out", str(tmp_path), "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    for name in ("samples.png", "losses.png"):
+        path = tmp_path / name
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert str(path.resolve()) in out  # it says where
+
+
+def test_grade_reports_bad_input_and_exits_2(tmp_path, capsys):
+    assert cli.main(["grade", str(tmp_path / "missing"), "--lab", "03-vanilla-gan", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "is not a folder" in err
+
+
+def test_release_refuses_an_unknown_lab(tmp_path, capsys):
+    assert cli.main(["release", "07-nothing", "--out", str(tmp_path)]) == 2
+    assert "unknown lab '07-nothing'" in capsys.readouterr().err
+
+
+def test_help_lists_the_commands(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    assert all(cmd in out for cmd in ("demo", "release", "grade"))
