@@ -131,9 +131,13 @@ def train(G: nn.Module, D: nn.Module, images: torch.Tensor, *, steps: int, z_dim
         history.snapshot_steps.append(step)
 
     t0 = time.perf_counter() - history.seconds
-    bar = tqdm(range(start, steps), initial=start, total=steps, disable=not progress, desc="training")
+    if max_seconds is None:
+        bar = tqdm(initial=start, total=steps, disable=not progress, desc="training", unit="it")
+    else:  # a time budget: the bar counts seconds, since the number of iterations is not known ahead
+        bar = tqdm(total=round(max_seconds), disable=not progress, desc="training", unit="s",
+                   bar_format="{l_bar}{bar}| {n:.0f}/{total_fmt} s{postfix}")
     step = start
-    for step in bar:
+    for step in range(start, steps):
         idx = torch.randint(len(data), (k, batch_size), generator=rng).to(dev)
         stats = step_fn(G, D, opt_G, opt_D, [data[i] for i in idx], sample_z, d_loss_fn, g_loss_fn)
         history.record(step + 1, stats)
@@ -145,7 +149,9 @@ def train(G: nn.Module, D: nn.Module, images: torch.Tensor, *, steps: int, z_dim
         if (step + 1) % checkpoint_every == 0:
             history.seconds = time.perf_counter() - t0
             save(step + 1)
-        if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
+        elapsed = time.perf_counter() - t0
+        bar.update(1 if max_seconds is None else min(elapsed, max_seconds) - bar.n)
+        if max_seconds is not None and elapsed > max_seconds:
             if not history.snapshot_steps or history.snapshot_steps[-1] != step + 1:
                 snapshot(step + 1)
             break
