@@ -1,7 +1,6 @@
 """Checks for Lab 3, the vanilla GAN. Each names the typical mistake it finds."""
 from __future__ import annotations
 
-
 import torch
 import torch.nn.functional as F
 from torch import nn
