@@ -140,7 +140,7 @@ def grade(submissions: str | Path, lab: str, out: str | Path, *, project: str | 
                         try:
                             sub = gb.find_submission_notebook(lab, lab, sid)
                             for g in sub.grades:
-                                auto = g.auto_score if g.auto_score is not None else None
+                                auto = g.auto_score
                                 row[g.name] = "" if g.needs_manual_grade or auto is None else auto
                                 if g.needs_manual_grade:
                                     manual.append(g.name)
