@@ -62,7 +62,7 @@ def graded(tmp_path_factory, root, lab3_solution, lab3_release):
             "unchanged": before == after, "n": len(before)}
 
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow  # the module-wide fixture grades 21 notebooks
 
 
 def test_every_submission_gets_a_row_and_feedback(graded):
@@ -151,3 +151,24 @@ def test_bad_arguments_get_clear_errors(root, tmp_path):
     (tmp_path / "a.ipynb").write_text(json.dumps({}))
     with pytest.raises(GradingError, match="unknown lab"):
         grade(tmp_path, "99-nothing", tmp_path / "out", project=root)
+
+
+def test_an_exception_while_grading_one_notebook_costs_only_its_row(root, tmp_path, monkeypatch):
+    import gankit.grading.grade as grading
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "boom.ipynb").write_text("{}")
+    (subs / "not-json.ipynb").write_text("nope")
+    real_prepare = grading.prepare
+
+    def prepare(path, source_nb):
+        if path.stem == "boom":
+            raise RuntimeError("editor wrote something odd")
+        return real_prepare(path, source_nb)
+
+    monkeypatch.setattr(grading, "prepare", prepare)
+    rows = {r["student_id"]: r for r in grade(subs, LAB, tmp_path / "out", project=root, progress=False)}
+    assert rows["boom"]["status"] == "not graded" and "editor wrote something odd" in rows["boom"]["reason"]
+    assert rows["not-json"]["status"] == "unreadable"
+    assert (tmp_path / "out" / "feedback" / "boom.html").is_file()

@@ -18,7 +18,7 @@ import nbformat
 
 from gankit.grading.course import GradingError, check_lab, course_directory, find_project, SOURCE
 from gankit.grading.feedback import one_line
-from gankit.grading.repair import _grade_id, prepare
+from gankit.grading.repair import Prepared, grade_id, prepare
 from gankit.runtime import FAST_ENV
 
 FIXED_COLUMNS = ["student_id", "assignment", "score", "max_score"]
@@ -58,7 +58,7 @@ def _failures(autograded_nb, graded_ids: list[str]) -> list[str]:
     """One line per graded cell that raised: which cell and what the check said."""
     lines = []
     for cell in autograded_nb.cells:
-        gid = _grade_id(cell)
+        gid = grade_id(cell)
         if gid in graded_ids:
             for out in cell.get("outputs", []):
                 if out.get("output_type") == "error":
@@ -93,7 +93,6 @@ def grade(submissions: str | Path, lab: str, out: str | Path, *, project: str | 
 
     Returns the gradebook rows. `timeout` is the limit per cell in seconds; `fast` sets GANKIT_FAST=1.
     """
-    from nbgrader.api import Gradebook, MissingEntry
     from tqdm.auto import tqdm
 
     submissions, out = Path(submissions), Path(out)
@@ -109,56 +108,22 @@ def grade(submissions: str | Path, lab: str, out: str | Path, *, project: str | 
                            "the submissions are never written to.")
     (out / "feedback").mkdir(parents=True, exist_ok=True)
     source_nb = nbformat.read(str(project / SOURCE / lab / f"{lab}.ipynb"), as_version=4)
-    graded_ids = [_grade_id(c) for c in source_nb.cells
-                  if _grade_id(c) and c.metadata["nbgrader"].get("grade")]
+    graded_ids = [grade_id(c) for c in source_nb.cells
+                  if grade_id(c) and c.metadata["nbgrader"].get("grade")]
     max_score = _max_score(source_nb)  # every row is out of the same total, readable or not
     ids = _safe_ids([p.stem for p in files])
     rows = []
     env = {FAST_ENV: "1"} if fast else {}
     with _environment(**env), course_directory(project, [lab], timeout) as (root, api):
-        db_url = f"sqlite:///{root / 'gradebook.db'}"
         for path in tqdm(files, desc=f"grading {lab}", disable=not progress):
-            student, sid = path.stem, ids[path.stem]
-            row = {"student_id": student, "assignment": lab, "score": 0.0, "max_score": max_score, **{g: "" for g in graded_ids}}
-            prepared = prepare(path, source_nb)
-            feedback_html = None
-            if prepared.error:
-                row.update(status="unreadable", reason=prepared.error)
-            else:
-                target = root / "submitted" / sid / lab
-                target.mkdir(parents=True)
-                nbformat.write(prepared.notebook, str(target / f"{lab}.ipynb"))
-                result = api.autograde(lab, sid, force=True, create=True)
-                graded = root / "autograded" / sid / lab / f"{lab}.ipynb"
-                if not result.get("success") or not graded.exists():
-                    log = (result.get("error") or result.get("log") or "").strip().splitlines()
-                    row.update(status="not graded", reason="nbgrader could not grade it: " + (log[-1] if log else "no log"))
-                else:
-                    failures = _failures(nbformat.read(str(graded), as_version=4), graded_ids)
-                    manual = []
-                    with Gradebook(db_url, "gankit") as gb:
-                        try:
-                            sub = gb.find_submission_notebook(lab, lab, sid)
-                            for g in sub.grades:
-                                auto = g.auto_score
-                                row[g.name] = "" if g.needs_manual_grade or auto is None else auto
-                                if g.needs_manual_grade:
-                                    manual.append(g.name)
-                                else:
-                                    row["score"] += auto or 0.0
-                        except MissingEntry:
-                            failures.append("no grades were recorded")
-                    parts = [f"{len(failures)} graded cell(s) failed" if failures else "all autograded cells passed"]
-                    if manual:
-                        parts.append("needs manual grading: " + ", ".join(manual))
-                    row.update(status="repaired" if prepared.notes else "graded",
-                               reason="; ".join(parts + failures + prepared.notes))
-                    fb = api.generate_feedback(lab, sid, force=True)
-                    page = root / "feedback" / sid / lab / f"{lab}.html"
-                    if fb.get("success") and page.exists():
-                        feedback_html = page.read_text(encoding="utf-8")
-            _write_feedback(out / "feedback" / f"{student}.html", feedback_html, row["reason"],
-                            prepared.notes)
+            row = {"student_id": path.stem, "assignment": lab, "score": 0.0, "max_score": max_score,
+                   **{g: "" for g in graded_ids}}
+            try:
+                prepared, feedback_html = _grade_one(api, root, lab, ids[path.stem], path, source_nb, graded_ids, row)
+            except Exception as e:  # one misbehaving notebook must not cost the others their rows
+                prepared, feedback_html = Prepared(None), None
+                row.update(status="not graded", reason=f"grading failed ({type(e).__name__}: {e})")
+            _write_feedback(out / "feedback" / f"{path.stem}.html", feedback_html, row["reason"], prepared.notes)
             rows.append(row)
     with open(out / "gradebook.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=FIXED_COLUMNS + graded_ids + STATUS_COLUMNS)
@@ -167,7 +132,45 @@ def grade(submissions: str | Path, lab: str, out: str | Path, *, project: str | 
     return rows
 
 
+def _grade_one(api, root: Path, lab: str, sid: str, path: Path, source_nb, graded_ids: list[str], row: dict):
+    """Repair, autograde and give feedback on one submission; fills `row` and returns (Prepared, feedback HTML)."""
+    from nbgrader.api import MissingEntry
+
+    prepared = prepare(path, source_nb)
+    if prepared.error:
+        row.update(status="unreadable", reason=prepared.error)
+        return prepared, None
+    target = root / "submitted" / sid / lab
+    target.mkdir(parents=True)
+    nbformat.write(prepared.notebook, str(target / f"{lab}.ipynb"))
+    result = api.autograde(lab, sid, force=True, create=True)
+    graded = root / "autograded" / sid / lab / f"{lab}.ipynb"
+    if not result.get("success") or not graded.exists():
+        log = (result.get("error") or result.get("log") or "").strip().splitlines()
+        row.update(status="not graded", reason="nbgrader could not grade it: " + (log[-1] if log else "no log"))
+        return prepared, None
+    failures = _failures(nbformat.read(str(graded), as_version=4), graded_ids)
+    manual = []
+    with api.gradebook as gb:
+        try:
+            for g in gb.find_submission_notebook(lab, lab, sid).grades:
+                row[g.name] = "" if g.needs_manual_grade or g.auto_score is None else g.auto_score
+                if g.needs_manual_grade:
+                    manual.append(g.name)
+                else:
+                    row["score"] += g.auto_score or 0.0
+        except MissingEntry:
+            failures.append("no grades were recorded")
+    parts = [f"{len(failures)} graded cell(s) failed" if failures else "all autograded cells passed"]
+    if manual:
+        parts.append("needs manual grading: " + ", ".join(manual))
+    row.update(status="repaired" if prepared.notes else "graded", reason="; ".join(parts + failures + prepared.notes))
+    fb = api.generate_feedback(lab, sid, force=True)
+    page = root / "feedback" / sid / lab / f"{lab}.html"
+    return prepared, page.read_text(encoding="utf-8") if fb.get("success") and page.exists() else None
+
+
 def _max_score(source_nb) -> float:
     """Points of the autograded cells (written answers are graded by hand and counted apart)."""
     return float(sum(c.metadata["nbgrader"].get("points", 0) for c in source_nb.cells
-                     if _grade_id(c) and c.metadata["nbgrader"].get("grade") and c.cell_type == "code"))
+                     if grade_id(c) and c.metadata["nbgrader"].get("grade") and c.cell_type == "code"))

@@ -25,7 +25,8 @@ class Prepared:
     error: str | None = None  # why the file cannot be graded at all
 
 
-def _grade_id(cell) -> str | None:
+def grade_id(cell) -> str | None:
+    """The nbgrader grade id of a cell, or None."""
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
@@ -41,7 +42,7 @@ def _match(src, candidates):
     """The submission cell that best stands for graded source cell `src`, or None."""
     same_type = [c for c in candidates if c.cell_type == src.cell_type]
     for c in same_type:
-        if _ids(c) & (_ids(src) | {_grade_id(src)}):
+        if _ids(c) & (_ids(src) | {grade_id(src)}):
             return c
     names = set(DEFINES.findall(src.source))
     if names:
@@ -67,20 +68,20 @@ def prepare(path, source_nb) -> Prepared:
     notes = []
     seen = set()
     for cell in nb.cells:
-        gid = _grade_id(cell)
+        gid = grade_id(cell)
         if gid is None:
             continue
         if gid in seen:
             del cell.metadata["nbgrader"]
             notes.append(f"a second copy of cell {gid} was not graded")
         seen.add(gid)
-    graded = [c for c in source_nb.cells if _grade_id(c)]
+    graded = [c for c in source_nb.cells if grade_id(c)]
     repaired = []
     for src in graded:
-        gid = _grade_id(src)
+        gid = grade_id(src)
         if gid in seen:
             continue
-        c = _match(src, [c for c in nb.cells if _grade_id(c) is None])
+        c = _match(src, [c for c in nb.cells if grade_id(c) is None])
         if c is not None:
             c.metadata["nbgrader"] = copy.deepcopy(src.metadata["nbgrader"])
             seen.add(gid)
