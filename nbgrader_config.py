@@ -1,17 +1,9 @@
-# nbgrader settings for instructors who call `nbgrader` themselves from this folder.
-# `gankit release` and `gankit grade` use the same settings (gankit/grading/course.py) in a
-# throwaway course directory, so they never write a gradebook.db or submitted/ folder here.
-c = get_config()  # noqa: F821 (nbgrader provides it)
+# nbgrader settings for instructors who call `nbgrader` themselves from this folder: the same
+# settings `gankit release` and `gankit grade` use (gankit/grading/course.py), which run in a
+# throwaway course directory and so never write a gradebook.db or submitted/ folder here.
+from gankit.grading.course import RELEASE, SOURCE, grading_settings
 
-c.CourseDirectory.course_id = "gankit"
-c.CourseDirectory.source_directory = "solutions"
-c.CourseDirectory.release_directory = "notebooks"
-c.Execute.timeout = 120
-c.Execute.interrupt_on_timeout = True
-c.OverwriteCells.add_missing_cells = True
-c.GenerateFeedback.preprocessors = [
-    "nbgrader.preprocessors.GetGrades",
-    "nbgrader.preprocessors.ClearHiddenTests",
-    "gankit.grading.feedback.OneLineErrors",
-    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-]
+c = get_config()  # noqa: F821 (nbgrader provides it)
+c.CourseDirectory.source_directory = SOURCE
+c.CourseDirectory.release_directory = RELEASE
+grading_settings(c, timeout=120)

@@ -44,3 +44,12 @@ def test_every_lab_opens_with_the_one_setup_cell_and_its_badge(root):
 
 def test_find_project_from_a_subfolder(root):
     assert find_project(root / "tests") == root
+
+
+def test_repository_nbgrader_config_matches_the_grading_settings(root):
+    from nbgrader.preprocessors import ClearHiddenTests
+    from traitlets.config.loader import PyFileConfigLoader
+
+    c = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    assert (c.CourseDirectory.source_directory, c.CourseDirectory.release_directory) == ("solutions", "notebooks")
+    assert ClearHiddenTests in c.GenerateFeedback.preprocessors and c.OverwriteCells.add_missing_cells

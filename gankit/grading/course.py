@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -42,41 +43,57 @@ def check_lab(project: Path, lab: str) -> str:
     return lab
 
 
-def nbgrader_config(root: Path, timeout: int = 60):
-    """The nbgrader settings of every gankit run (the repository's nbgrader_config.py says the same for
-    instructors who call nbgrader themselves)."""
+def grading_settings(c, timeout: int) -> None:
+    """The nbgrader settings every run shares, gankit's own and the repository's nbgrader_config.py alike."""
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import ClearHiddenTests, GetGrades
-    from traitlets.config import Config
 
     from gankit.grading.feedback import OneLineErrors
 
-    c = Config()
-    c.CourseDirectory.root = str(root)
     c.CourseDirectory.course_id = COURSE_ID
-    c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
     c.Execute.timeout = timeout
     c.Execute.interrupt_on_timeout = True
     c.OverwriteCells.add_missing_cells = True  # a deleted test cell is put back and graded, not left to a human
     # Feedback must not reveal the hidden tests: neither their source nor a traceback that quotes them.
     c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, OneLineErrors, CSSHTMLHeaderPreprocessor]
+
+
+def nbgrader_config(root: Path, timeout: int = 60):
+    """The configuration of a throwaway course at `root`, with its own database."""
+    from traitlets.config import Config
+
+    c = Config()
+    c.CourseDirectory.root = str(root)
+    c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
     c.Exchange.root = str(root / "exchange")
+    grading_settings(c, timeout)
     return c
 
 
 @contextmanager
-def course_directory(project: Path, lab_names: list[str], timeout: int = 60, keep: Path | None = None):
-    """A temporary nbgrader course with the given labs as source; yields (root, NbGraderAPI)."""
-    import tempfile
+def environment(**values):
+    """Set environment variables (for nbgrader and the kernels it starts), and put the old ones back."""
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
+
+@contextmanager
+def course_directory(project: Path, lab_names: list[str], timeout: int = 60):
+    """A temporary nbgrader course with the given labs as source; yields (root, NbGraderAPI)."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
     # nbgrader runs `alembic` to create its database: the environment's bin folder must be on PATH.
-    bindir = str(Path(sys.executable).parent)
-    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
-    with tempfile.TemporaryDirectory(prefix="gankit-course-", dir=keep) as tmp:
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    with environment(PATH=path), tempfile.TemporaryDirectory(prefix="gankit-course-") as tmp:
         root = Path(tmp)
         for lab in lab_names:
             shutil.copytree(project / SOURCE / lab, root / "source" / lab,

@@ -9,35 +9,18 @@ from __future__ import annotations
 
 import csv
 import html
-import os
 import re
-from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
 
-from gankit.grading.course import GradingError, check_lab, course_directory, find_project, SOURCE
+from gankit.grading.course import SOURCE, GradingError, check_lab, course_directory, environment, find_project
 from gankit.grading.feedback import one_line
 from gankit.grading.repair import Prepared, grade_id, prepare
 from gankit.runtime import FAST_ENV
 
 FIXED_COLUMNS = ["student_id", "assignment", "score", "max_score"]
 STATUS_COLUMNS = ["status", "reason"]
-
-
-@contextmanager
-def _environment(**values):
-    """Set environment variables for the kernels nbgrader starts, and put the old ones back."""
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def _safe_ids(stems: list[str]) -> dict[str, str]:
@@ -114,7 +97,7 @@ def grade(submissions: str | Path, lab: str, out: str | Path, *, project: str | 
     ids = _safe_ids([p.stem for p in files])
     rows = []
     env = {FAST_ENV: "1"} if fast else {}
-    with _environment(**env), course_directory(project, [lab], timeout) as (root, api):
+    with environment(**env), course_directory(project, [lab], timeout) as (root, api):
         for path in tqdm(files, desc=f"grading {lab}", disable=not progress):
             row = {"student_id": path.stem, "assignment": lab, "score": 0.0, "max_score": max_score,
                    **{g: "" for g in graded_ids}}
