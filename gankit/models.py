@@ -1,4 +1,4 @@
-"""Generators and discriminators for 28x28 images.
+"""Generators and discriminators: small MLPs for the toy games, and nets for 28x28 images.
 
 Generators map noise z (N, z_dim) to images (N, 1, 28, 28) in [-1, 1] (tanh, the data's range).
 Discriminators map images (N, 1, 28, 28) to one logit each, (N, 1): D(x) = sigmoid(logit). They
@@ -11,6 +11,36 @@ from torch import nn
 
 IMAGE_SHAPE = (1, 28, 28)
 IMAGE_SIZE = 28 * 28
+
+
+def _mlp(widths: list[int], activation) -> nn.Sequential:
+    layers = []
+    for a, b in zip(widths[:-1], widths[1:]):
+        layers += [nn.Linear(a, b), activation()]
+    return nn.Sequential(*layers[:-1])  # the last layer stays linear
+
+
+class ToyGenerator(nn.Module):
+    """G for low-dimensional toys: an MLP with ReLU. z (N, z_dim) -> x (N, out_dim), unbounded."""
+
+    def __init__(self, z_dim: int = 2, out_dim: int = 2, hidden: int = 128, depth: int = 3):
+        super().__init__()
+        self.z_dim = z_dim
+        self.net = _mlp([z_dim] + [hidden] * depth + [out_dim], nn.ReLU)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+
+class ToyDiscriminator(nn.Module):
+    """D for low-dimensional toys: an MLP with LeakyReLU(0.2). x (N, in_dim) -> logits (N, 1)."""
+
+    def __init__(self, in_dim: int = 2, hidden: int = 128, depth: int = 3):
+        super().__init__()
+        self.net = _mlp([in_dim] + [hidden] * depth + [1], lambda: nn.LeakyReLU(0.2))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
 
 
 class MLPGenerator(nn.Module):

@@ -23,30 +23,49 @@ from gankit import losses
 from gankit.runtime import device as pick_device
 
 
+def d_step(G: nn.Module, D: nn.Module, opt_D, real: torch.Tensor, z: torch.Tensor, d_loss_fn=losses.d_loss):
+    """One step of D: descend J(D) on a real minibatch and G(z). Returns (loss, real_logits, fake_logits)."""
+    fake = G(z).detach()  # D's step must not send gradients into G
+    real_logits, fake_logits = D(real), D(fake)
+    loss = d_loss_fn(real_logits, fake_logits)
+    opt_D.zero_grad()
+    loss.backward()
+    opt_D.step()
+    return loss, real_logits, fake_logits
+
+
+def g_step(G: nn.Module, D: nn.Module, opt_G, z: torch.Tensor, g_loss_fn=losses.g_loss_nonsaturating):
+    """One step of G: descend its cost on D(G(z)) with D held fixed. Returns the loss."""
+    loss = g_loss_fn(D(G(z)))
+    opt_G.zero_grad()
+    loss.backward()  # also fills D's .grad, which D's next zero_grad clears; only opt_G steps
+    opt_G.step()
+    return loss
+
+
 def train_iteration(G: nn.Module, D: nn.Module, opt_G, opt_D, real_batches, sample_z: Callable[[int], torch.Tensor],
                     d_loss_fn=losses.d_loss, g_loss_fn=losses.g_loss_nonsaturating) -> dict:
     """One iteration of Algorithm 1; k = len(real_batches) D steps, then one G step.
 
-    real_batches: k tensors (m, 1, 28, 28); sample_z(m) -> noise (m, z_dim).
+    real_batches: k tensors (m, ...); sample_z(m) -> noise (m, z_dim), fresh for every step.
     Returns floats: d_loss and g_loss, and the last D step's mean D(x) and D(G(z)).
     """
     for real in real_batches:
-        fake = G(sample_z(real.shape[0])).detach()  # D's step must not send gradients into G
-        real_logits, fake_logits = D(real), D(fake)
-        loss_d = d_loss_fn(real_logits, fake_logits)
-        opt_D.zero_grad()
-        loss_d.backward()
-        opt_D.step()
-    loss_g = g_loss_fn(D(G(sample_z(real_batches[-1].shape[0]))))  # a fresh noise minibatch
-    opt_G.zero_grad()
-    loss_g.backward()  # also fills D's .grad, which D's next zero_grad clears; only opt_G steps
-    opt_G.step()
+        loss_d, real_logits, fake_logits = d_step(G, D, opt_D, real, sample_z(real.shape[0]), d_loss_fn)
+    loss_g = g_step(G, D, opt_G, sample_z(real_batches[-1].shape[0]), g_loss_fn)
     return {
         "d_loss": loss_d.item(),
         "g_loss": loss_g.item(),
         "d_real": torch.sigmoid(real_logits).mean().item(),
         "d_fake": torch.sigmoid(fake_logits).mean().item(),
     }
+
+
+def algorithm1_iteration(G: nn.Module, D: nn.Module, opt_G, opt_D, sample_data: Callable[[int], torch.Tensor],
+                         sample_z: Callable[[int], torch.Tensor], k: int = 1, m: int = 64,
+                         d_loss_fn=losses.d_loss, g_loss_fn=losses.g_loss_nonsaturating) -> dict:
+    """Algorithm 1 with samplers: k D steps on fresh data sample_data(m) and noise, then one G step."""
+    return train_iteration(G, D, opt_G, opt_D, [sample_data(m) for _ in range(k)], sample_z, d_loss_fn, g_loss_fn)
 
 
 @dataclass

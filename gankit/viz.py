@@ -105,3 +105,74 @@ def save_history(history, path: str | Path) -> Path:
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
     return Path(path)
+
+
+def draw_frame(frame, ax=None, arrows: int = 64, title: str | None = None):
+    """One moment of a toy game (gankit.game.Frame): D's output as a background, data and G's points,
+    and arrows where G's cost pushes its points. In 1D: p_data, a histogram of G's points, D(x)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.2, 4))
+    lim = float(frame.axis[-1])
+    if frame.real.shape[1] == 2:
+        shade = ax.contourf(frame.axis.numpy(), frame.axis.numpy(), frame.surface.numpy(), levels=torch.linspace(0, 1, 11).numpy(),
+                            cmap="RdBu", alpha=0.45, vmin=0, vmax=1)
+        ax.contour(frame.axis.numpy(), frame.axis.numpy(), frame.surface.numpy(), levels=[0.5], colors="k", linewidths=0.8)
+        ax.scatter(*frame.real.T.numpy(), s=3, c="tab:blue", alpha=0.5, label="data")
+        ax.scatter(*frame.fake.T.numpy(), s=3, c="tab:red", alpha=0.5, label="G(z)")
+        if arrows:
+            push = frame.push[:arrows]
+            push = push / push.norm(dim=1, keepdim=True).max().clamp_min(1e-12)  # direction, relative size
+            ax.quiver(*frame.fake[:arrows].T.numpy(), *push.T.numpy(), color="k", angles="xy", scale_units="xy",
+                      scale=2.0 / (0.15 * lim), width=0.004, alpha=0.7)
+        ax.set_xlim(-lim, lim)
+        ax.set_ylim(-lim, lim)
+        ax.set_aspect("equal")
+        ax.figure.colorbar(shade, ax=ax, fraction=0.046, pad=0.04, label="D(x)")
+    else:
+        x = frame.axis.numpy()
+        ax.plot(x, frame.density.numpy(), color="tab:blue", label="p_data")
+        ax.hist(frame.fake.view(-1).numpy(), bins=60, range=(-lim, lim), density=True, color="tab:red", alpha=0.4, label="p_g (G's points)")
+        ax.plot(x, frame.surface.numpy(), color="k", label="D(x)")
+        ax.axhline(0.5, color="gray", ls="--", lw=0.8)
+        if arrows:
+            pts, push = frame.fake[:arrows, 0], frame.push[:arrows, 0]
+            push = push / push.abs().max().clamp_min(1e-12)
+            ax.quiver(pts.numpy(), torch.full_like(pts, -0.05).numpy(), push.numpy(), torch.zeros_like(push).numpy(),
+                      color="k", angles="xy", scale_units="xy", scale=2.0 / (0.15 * lim), width=0.004, alpha=0.7)
+        ax.set_xlim(-lim, lim)
+        ax.set_ylim(-0.1, 1.05)
+    ax.legend(loc="upper right", fontsize=7)
+    ax.set_title(title or f"iteration {frame.iteration}")
+    return ax
+
+
+def show_frames(frames, titles=None):
+    """Several moments of a game side by side."""
+    fig, axes = plt.subplots(1, len(frames), figsize=(4.2 * len(frames), 4), squeeze=False)
+    for i, (ax, frame) in enumerate(zip(axes[0], frames)):
+        draw_frame(frame, ax, title=titles[i] if titles else None)
+    fig.tight_layout()
+    return fig
+
+
+def plot_game(history, ax=None):
+    """A toy game's mean D(x) and D(G(z)) over iterations, with the equilibrium 1/2, and mode coverage."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.5))
+    w = min(25, max(1, len(history.iteration) // 10))
+    x = history.iteration[w - 1:]
+    ax.plot(x, _smooth(history.d_real, w), label="mean D(x)")
+    ax.plot(x, _smooth(history.d_fake, w), label="mean D(G(z))")
+    ax.axhline(0.5, color="gray", ls="--", lw=1, label="equilibrium 1/2")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("iteration")
+    if history.coverage:
+        right = ax.twinx()
+        right.plot(history.coverage_iteration, [c.high_quality for c in history.coverage], "k:", label="high-quality share")
+        right.plot(history.coverage_iteration, [c.modes_captured / c.n_modes for c in history.coverage], "k-.",
+                   label="modes captured (share)")
+        right.set_ylim(0, 1.05)
+        right.legend(loc="lower right", fontsize=7)
+    ax.legend(loc="upper left", fontsize=7)
+    ax.set_title("the game over time")
+    return ax

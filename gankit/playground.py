@@ -1,0 +1,96 @@
+"""A GAN Lab in the notebook: step D or G by hand, or run, while changing k, learning rates, G's
+loss and the data, and watch D's surface, the samples and G's gradient arrows (ipywidgets).
+
+`play()` returns the widget; where ipywidgets cannot be imported it draws static frames instead.
+Every control is an attribute, so a test (or a lab cell) can drive it without a browser.
+"""
+from __future__ import annotations
+
+import importlib.util
+
+import matplotlib.pyplot as plt
+from IPython.display import display
+
+from gankit import viz
+from gankit.game import G_LOSSES, Game
+
+
+class Playground:
+    """Widgets around a Game: controls (data, loss, k, lr_d, lr_g, run_steps), buttons (step_d,
+    step_g, iterate, run, reset) and a picture of the current frame with the game's history."""
+
+    def __init__(self, game: Game | None = None, **settings):
+        import ipywidgets as w
+
+        self.game = game or Game(**settings)
+        s = self.game.settings
+        self.controls = {
+            "data": w.Dropdown(options=["ring", "1d"], value=s["data"], description="data"),
+            "loss": w.Dropdown(options=list(G_LOSSES), value=s["loss"], description="G's loss"),
+            "k": w.IntSlider(value=s["k"], min=1, max=10, description="k (D steps)"),
+            "lr_d": w.FloatLogSlider(value=s["lr_d"], base=10, min=-5, max=-1, description="D's lr"),
+            "lr_g": w.FloatLogSlider(value=s["lr_g"], base=10, min=-5, max=-1, description="G's lr"),
+            "run_steps": w.IntSlider(value=200, min=10, max=2000, step=10, description="run iterations"),
+        }
+        self.buttons = {name: w.Button(description=label) for name, label in
+                        (("step_d", "step D"), ("step_g", "step G"), ("iterate", "1 iteration"),
+                         ("run", "run"), ("reset", "reset"))}
+        self.status = w.HTML()
+        self.output = w.Output()
+        for name in ("data", "loss", "k", "lr_d", "lr_g"):
+            self.controls[name].observe(self._changed(name), names="value")
+        actions = {"step_d": self.game.step_d, "step_g": self.game.step_g, "iterate": lambda: self.game.play(1),
+                   "run": lambda: self.game.play(self.controls["run_steps"].value), "reset": self.game.reset}
+        for name, action in actions.items():
+            self.buttons[name].on_click(self._clicked(action))
+        self.widget = w.VBox([w.HBox([self.controls["data"], self.controls["loss"], self.controls["k"]]),
+                              w.HBox([self.controls["lr_d"], self.controls["lr_g"], self.controls["run_steps"]]),
+                              w.HBox(list(self.buttons.values())), self.status, self.output])
+        self.refresh()
+
+    def _changed(self, name):
+        def handler(change):
+            self.game.set(**{name: change["new"]})
+            self.refresh()
+        return handler
+
+    def _clicked(self, action):
+        def handler(_button):
+            action()
+            self.refresh()
+        return handler
+
+    def refresh(self) -> None:
+        """Redraw the picture and the status line from the game's state."""
+        g = self.game
+        coverage = g.coverage()
+        self.status.value = (f"iterations {g.iterations} &middot; D steps {g.d_steps} &middot; G steps {g.g_steps}"
+                             + (f" &middot; {coverage}" if g.mixture.dim == 2 else ""))
+        fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
+        viz.draw_frame(g.frame(), a)
+        if g.history.iteration:
+            viz.plot_game(g.history, b)
+        else:
+            b.set_axis_off()
+            b.text(0.5, 0.5, "run some iterations to see the game over time", ha="center")
+        fig.tight_layout()
+        self.output.clear_output(wait=True)
+        with self.output:
+            display(fig)
+        plt.close(fig)
+
+    def _ipython_display_(self):
+        display(self.widget)
+
+
+def play(game: Game | None = None, static_iterations: int = 1000, **settings):
+    """The interactive playground; without ipywidgets, static frames of the game played for a while."""
+    if importlib.util.find_spec("ipywidgets") is None:
+        game = game or Game(**settings)
+        frames = [game.frame()]
+        for _ in range(3):
+            game.play(static_iterations // 3)
+            frames.append(game.frame())
+        print("ipywidgets is not installed (pip install ipywidgets): showing static frames instead.")
+        return viz.show_frames(frames)
+    return Playground(game, **settings)
