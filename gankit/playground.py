@@ -74,9 +74,8 @@ class Playground:
             b.set_axis_off()
             b.text(0.5, 0.5, "run some iterations to see the game over time", ha="center")
         fig.tight_layout()
-        self.output.clear_output(wait=True)
-        with self.output:
-            display(fig)
+        self.output.outputs = ()  # replace the picture rather than append one per click
+        self.output.append_display_data(fig)
         plt.close(fig)
 
     def _ipython_display_(self):

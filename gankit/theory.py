@@ -62,8 +62,8 @@ def jsd(p: torch.Tensor, q: torch.Tensor, dx: float) -> torch.Tensor:
 def value_at_optimum(p_data: torch.Tensor, p_g: torch.Tensor, dx: float) -> torch.Tensor:
     """V(G, D*) = int p_data log D* + p_g log(1 - D*) dx, which Goodfellow et al.'s Theorem 1
     shows equals 2 JSD(p_data, p_g) - log 4."""
-    d = optimal_discriminator(p_data, p_g)
-    return (torch.xlogy(p_data, d) + torch.xlogy(p_g, 1 - d)).sum() * dx
+    total = p_data + p_g  # log D* = log p_data - log total: 1 - D* would round to 0 where p_g << p_data
+    return (torch.xlogy(p_data, p_data) - torch.xlogy(p_data, total) + torch.xlogy(p_g, p_g) - torch.xlogy(p_g, total)).sum() * dx
 
 
 def gaussian_kl(mu1: float, s1: float, mu2: float, s2: float) -> float:

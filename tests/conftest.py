@@ -43,3 +43,15 @@ def lab3_solution():
 @pytest.fixture(scope="session")
 def lab3_release():
     return nbformat.read(str(ROOT / "notebooks" / LAB3 / f"{LAB3}.ipynb"), as_version=4)
+
+
+@pytest.fixture(scope="session")
+def notebooks():
+    """notebooks(lab, "solutions" | "notebooks"): a lab's source or released notebook, read once."""
+    cache = {}
+
+    def read(lab: str, tree: str):
+        if (lab, tree) not in cache:
+            cache[lab, tree] = nbformat.read(str(ROOT / tree / lab / f"{lab}.ipynb"), as_version=4)
+        return cache[lab, tree]
+    return read

@@ -4,6 +4,7 @@ Each entry: (name, answer cell grade id, text in the solution cell, wrong text, 
 feedback must contain). The tests check that the text is found (an entry can never silently
 stop applying), that the check names the mistake, and that grading takes that exercise's points.
 """
+
 MISTAKES = [
     ("generator ends in sigmoid, data in [-1, 1]", "ex-generator",
      "nn.Linear(512, 784), nn.Tanh(),", "nn.Linear(512, 784), nn.Sigmoid(),", "output range does not match"),
@@ -56,13 +57,3 @@ TEST_OF = {
     "ex-interpolate": "test-interpolate",
 }
 
-
-def apply(nb, grade_id: str, old: str, new: str):
-    """Return a copy of notebook `nb` with `old` replaced by `new` in answer cell `grade_id`."""
-    import copy
-
-    nb = copy.deepcopy(nb)
-    (cell,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
-    assert old in cell.source, f"mistake no longer applies: {old!r} is not in cell {grade_id}"
-    cell.source = cell.source.replace(old, new, 1)
-    return nb

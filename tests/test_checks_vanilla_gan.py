@@ -6,7 +6,8 @@ from torch import nn
 
 from gankit.checks import CheckFailed
 from gankit.checks import vanilla_gan as lab
-from lab03_mistakes import MISTAKES, apply
+from lab03_mistakes import MISTAKES
+from notebook_edits import apply
 
 RUNS = {
     "ex-generator": lambda ns: lab.check_generator(ns["Generator"]),

@@ -14,7 +14,8 @@ import pytest
 
 from gankit.grading.course import GradingError
 from gankit.grading.grade import grade
-from lab03_mistakes import MISTAKES, TEST_OF, apply
+from lab03_mistakes import MISTAKES, TEST_OF
+from notebook_edits import apply
 
 LAB = "03-vanilla-gan"
 POINTS = {"test-generator": 2, "test-discriminator": 2, "test-d-loss": 3, "test-g-loss": 3,

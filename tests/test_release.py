@@ -16,12 +16,13 @@ def test_release_regenerates_the_committed_notebooks_byte_for_byte(root, tmp_pat
     assert sorted(p.name for p in (root / "notebooks").iterdir() if p.is_dir()) == labs(root)
 
 
-def test_released_notebooks_hold_no_solution_or_hidden_test(root, lab3_solution):
-    hidden = [line.strip() for c in lab3_solution.cells
-              for block in c.source.split("### BEGIN HIDDEN TESTS")[1:]
-              for line in block.split("### END HIDDEN TESTS")[0].splitlines() if line.strip()]
-    assert hidden, "the solution has no hidden tests to look for"
+def test_released_notebooks_hold_no_solution_or_hidden_test(root):
     for lab in labs(root):
+        source = nbformat.read(str(root / "solutions" / lab / f"{lab}.ipynb"), as_version=4)
+        hidden = [line.strip() for c in source.cells
+                  for block in c.source.split("### BEGIN HIDDEN TESTS")[1:]
+                  for line in block.split("### END HIDDEN TESTS")[0].splitlines() if line.strip()]
+        assert hidden, f"{lab} has no hidden tests to look for"
         text = (root / "notebooks" / lab / f"{lab}.ipynb").read_text()
         assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
         for line in hidden:

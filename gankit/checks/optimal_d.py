@@ -104,6 +104,9 @@ def check_value_at_optimum(value_at_optimum) -> None:
         require(math.isclose(got, want, rel_tol=1e-3, abs_tol=1e-6),
                 f"V(G, D*) for U(0, 1) against U({shift}, {1 + shift}) should be 2 JSD - log 4 = {want:.5f}, got {got:.5f}: "
                 "the real term weighs log D* by p_data, the fake term log(1 - D*) by p_g.")
+    far = value_at_optimum(theory.gaussian(X, 0.0, 1.0), theory.gaussian(X, 1.5, 0.7), DX)
+    require(math.isfinite(float(far)), "1 - D* rounded to 0 where p_g is tiny but not zero, so p_g log(1 - D*) = -inf: "
+                                       "write log(1 - D*) = log p_g - log(p_data + p_g) (torch.xlogy).")
     passed("value_at_optimum: V(G, D*) = 2 JSD(p_data, p_g) - log 4, minimum -log 4 at p_g = p_data")
 
 
@@ -156,12 +159,12 @@ def check_two_sample_accuracy(two_sample_accuracy) -> None:
     fake = torch.tensor([[-0.3], [0.4], [-2.0]])        # 2 of 3 right
     got = _number(two_sample_accuracy(D, real, fake), "two_sample_accuracy")
     want = 0.5 * (3 / 4) + 0.5 * (2 / 3)
-    if math.isclose(got, 0.5 * (1 / 4) + 0.5 * (3 / 3)):
+    if math.isclose(got, 0.5 * (1 / 4) + 0.5 * (3 / 3), rel_tol=1e-6):
         raise CheckFailed("threshold at 0.5 on logits: D returns logits, 'real' means logit > 0 (probability > 1/2).")
-    if math.isclose(got, (3 + 2) / 7):
+    if math.isclose(got, (3 + 2) / 7, rel_tol=1e-6):
         raise CheckFailed("pooled accuracy: weight the real and the fake halves equally, (acc_real + acc_fake) / 2, so "
                           "a test set with more of one kind cannot inflate the statistic.")
-    if math.isclose(got, 1 - want):
+    if math.isclose(got, 1 - want, rel_tol=1e-6):
         raise CheckFailed("labels swapped: a positive logit means 'real'.")
     require(math.isclose(got, want, rel_tol=1e-6), f"expected {want:.4f} on the check's points, got {got:.4f}.")
     passed("two_sample_accuracy: balanced accuracy of D's decisions, 1/2 = chance = indistinguishable")

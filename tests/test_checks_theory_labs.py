@@ -1,0 +1,59 @@
+"""Labs 1 and 2: each check passes the solution, fails the release, and names every catalogued mistake."""
+import re
+
+import pytest
+
+import lab01_mistakes
+import lab02_mistakes
+from gankit import losses
+from gankit.checks import CheckFailed
+from gankit.checks import minimax, optimal_d
+from notebook_edits import answer_namespace, apply
+
+RUNS = {
+    "01-minimax": {
+        "ex-value": lambda ns: minimax.check_value(ns["value_estimate"]),
+        "ex-losses": lambda ns: (minimax.check_d_loss(ns["d_loss"]),
+                                 minimax.check_g_losses(ns["g_loss_minimax"], ns["g_loss_nonsaturating"])),
+        "ex-gradient": lambda ns: minimax.check_logit_gradient(ns["logit_gradient"], losses.g_loss_minimax,
+                                                               losses.g_loss_nonsaturating),
+        "ex-algorithm1": lambda ns: minimax.check_algorithm1(ns["algorithm1_iteration"]),
+    },
+    "02-optimal-d": {
+        "ex-optimal-d": lambda ns: optimal_d.check_optimal_d(ns["optimal_d"]),
+        "ex-kl": lambda ns: optimal_d.check_kl(ns["kl_divergence"]),
+        "ex-jsd": lambda ns: optimal_d.check_jsd(ns["jsd"]),
+        "ex-value-at-optimum": lambda ns: optimal_d.check_value_at_optimum(ns["value_at_optimum"]),
+        "ex-train-d": lambda ns: optimal_d.check_train_discriminator(ns["train_discriminator"]),
+        "ex-two-sample": lambda ns: optimal_d.check_two_sample_accuracy(ns["two_sample_accuracy"]),
+    },
+}
+CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes}
+CASES = [(lab, gid) for lab in RUNS for gid in RUNS[lab]]
+MISTAKES = [(lab, *m) for lab, mod in CATALOGUE.items() for m in mod.MISTAKES]
+
+
+@pytest.mark.parametrize("lab,grade_id", CASES)
+def test_solution_passes(notebooks, lab, grade_id, capsys):
+    RUNS[lab][grade_id](answer_namespace(notebooks(lab, "solutions"), RUNS[lab]))
+    assert capsys.readouterr().out.startswith("OK: ")
+
+
+@pytest.mark.parametrize("lab,grade_id", CASES)
+def test_release_fails(notebooks, lab, grade_id):
+    with pytest.raises(NotImplementedError):
+        RUNS[lab][grade_id](answer_namespace(notebooks(lab, "notebooks"), RUNS[lab]))
+
+
+@pytest.mark.parametrize("lab,name,grade_id,old,new,phrase", MISTAKES, ids=[f"{m[0]}: {m[1]}" for m in MISTAKES])
+def test_mistake_is_named(notebooks, lab, name, grade_id, old, new, phrase):
+    wrong = apply(notebooks(lab, "solutions"), grade_id, old, new)
+    with pytest.raises(CheckFailed, match=re.escape(phrase)):
+        RUNS[lab][grade_id](answer_namespace(wrong, RUNS[lab]))
+
+
+@pytest.mark.parametrize("lab", list(CATALOGUE))
+def test_catalogue_is_large_and_covers_every_exercise(lab):
+    mistakes = CATALOGUE[lab].MISTAKES
+    assert len(mistakes) >= 6 and len({m[0] for m in mistakes}) == len(mistakes)
+    assert {m[1] for m in mistakes} == set(RUNS[lab]) == set(CATALOGUE[lab].TEST_OF)

@@ -1,0 +1,103 @@
+"""The toy game and its playground: steps counted, settings applied, the widget driven headless."""
+import matplotlib
+import pytest
+import torch
+
+from gankit import training
+from gankit.game import Game
+
+matplotlib.use("Agg")
+
+
+def test_play_counts_steps_and_records_history():
+    g = Game(k=3, seed=0)
+    g.play(4, coverage_every=2)
+    assert (g.iterations, g.d_steps, g.g_steps) == (4, 12, 4)
+    assert g.history.iteration == [1, 2, 3, 4] and g.history.coverage_iteration == [2, 4]
+
+
+def test_same_seed_same_game_and_copy_is_independent():
+    a, b = Game(seed=3), Game(seed=3)
+    a.play(5)
+    b.play(5)
+    assert torch.equal(a.samples(50), b.samples(50))
+    c = a.copy()
+    c.play(3)
+    assert not torch.equal(a.samples(50), c.samples(50)) and a.iterations == 5
+
+
+def test_set_changes_learning_rates_and_restarts_on_new_data():
+    g = Game(seed=0)
+    g.play(2)
+    g.set(lr_d=0.05, k=2)
+    assert g.opt_D.param_groups[0]["lr"] == 0.05 and g.iterations == 2
+    g.set(data="1d")
+    assert g.iterations == 0 and g.frame().real.shape[1] == 1
+    with pytest.raises(ValueError, match="unknown settings"):
+        g.set(learning_rate=1)
+    with pytest.raises(ValueError, match="unknown loss"):
+        g.set(loss="wasserstein")
+
+
+def test_the_student_iteration_plugs_in():
+    calls = []
+
+    def iteration(*args):
+        calls.append(args[6:8])  # k, m
+        return training.algorithm1_iteration(*args)
+
+    Game(k=2, m=32, iteration=iteration).play(3)
+    assert calls == [(2, 32)] * 3
+
+
+def test_training_on_the_ring_captures_modes():
+    g = Game(seed=0)
+    g.play(1500)
+    assert g.coverage().modes_captured >= 6
+
+
+def test_minimax_push_vanishes_against_a_strong_discriminator():
+    g = Game(seed=0)
+    g.play(50)
+    for _ in range(200):
+        g.step_d()
+    pushes = {}
+    for loss in ("minimax", "nonsaturating"):
+        branch = g.copy()
+        branch.set(loss=loss)
+        pushes[loss] = branch.frame().push.norm(dim=1).mean().item()
+    assert pushes["nonsaturating"] > 5 * pushes["minimax"]
+
+
+def test_playground_is_driven_programmatically():
+    pytest.importorskip("ipywidgets")
+    from gankit.playground import Playground
+
+    p = Playground(seed=0)
+    p.controls["k"].value = 3
+    p.controls["lr_g"].value = 0.01
+    assert p.game.settings["k"] == 3 and p.game.opt_G.param_groups[0]["lr"] == 0.01
+    p.buttons["step_d"].click()
+    p.buttons["step_g"].click()
+    p.buttons["iterate"].click()
+    assert (p.game.d_steps, p.game.g_steps, p.game.iterations) == (4, 2, 1)
+    assert "iterations 1" in p.status.value and "D steps 4" in p.status.value
+    p.controls["run_steps"].value = 20
+    p.buttons["run"].click()
+    assert p.game.iterations == 21 and len(p.game.history.d_real) == 21
+    p.controls["data"].value = "1d"
+    assert p.game.iterations == 0 and p.game.mixture.dim == 1
+    p.controls["loss"].value = "minimax"
+    p.buttons["reset"].click()
+    assert p.game.settings["loss"] == "minimax" and p.game.d_steps == 0
+    assert len(p.output.outputs) == 1  # the picture is redrawn, not appended
+
+
+def test_play_falls_back_to_static_frames_without_ipywidgets(monkeypatch):
+    import importlib.util
+
+    from gankit import playground
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    fig = playground.play(static_iterations=6, seed=0)
+    assert len(fig.axes) >= 4

@@ -1,0 +1,62 @@
+"""`gankit grade` on Labs 1 and 2: the solution scores full marks, the release zero on every exercise,
+and every catalogued mistake costs exactly its exercise's points with a reason naming it.
+
+Mistakes are graded in packs (one per exercise per notebook) to keep the run short: each exercise is
+graded on its own, so a pack's score says which mistakes were caught.
+"""
+import nbformat
+import pytest
+
+import lab01_mistakes
+import lab02_mistakes
+from gankit.grading.grade import grade
+from notebook_edits import apply, mistake_packs
+
+CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes}
+MANUAL = {"01-minimax": ["q-saturation", "q-collapse"], "02-optimal-d": ["q-saturation", "q-two-sample"]}
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module", params=list(CATALOGUE))
+def graded(request, tmp_path_factory, root, notebooks):
+    lab, mod = request.param, CATALOGUE[request.param]
+    subs = tmp_path_factory.mktemp(f"{lab}-submissions")
+    solution = notebooks(lab, "solutions")
+    nbformat.write(solution, str(subs / "solution.ipynb"))
+    nbformat.write(notebooks(lab, "notebooks"), str(subs / "untouched.ipynb"))
+    packs = mistake_packs(mod.MISTAKES, mod.DEPENDS)
+    for i, pack in enumerate(packs):
+        nb = solution
+        for _, gid, old, new, _ in pack:
+            nb = apply(nb, gid, old, new)
+        nbformat.write(nb, str(subs / f"pack-{i}.ipynb"))
+    rows = {r["student_id"]: r for r in grade(subs, lab, tmp_path_factory.mktemp("graded"), project=root, timeout=30,
+                                              progress=False)}
+    return lab, mod, rows, packs
+
+
+def test_solution_full_marks_and_questions_left_for_the_instructor(graded):
+    lab, mod, rows, _ = graded
+    row = rows["solution"]
+    assert row["score"] == sum(mod.POINTS.values()) == row["max_score"], row["reason"]
+    for question in MANUAL[lab]:
+        assert question in row and question in row["reason"]
+
+
+def test_untouched_release_scores_zero_on_every_exercise(graded):
+    _, mod, rows, _ = graded
+    row = rows["untouched"]
+    assert row["score"] == 0 and all(row[t] == 0 for t in mod.POINTS)
+    assert row["reason"].count("not attempted") == len(mod.POINTS)
+
+
+def test_each_mistake_costs_its_exercise_and_is_named(graded):
+    _, mod, rows, packs = graded
+    for i, pack in enumerate(packs):
+        row = rows[f"pack-{i}"]
+        lost = {mod.TEST_OF[gid] for _, gid, *_ in pack}
+        for name, gid, _, _, phrase in pack:
+            assert row[mod.TEST_OF[gid]] == 0, f"{name}: {mod.TEST_OF[gid]} still scored"
+            assert phrase in row["reason"], f"{name}: {phrase!r} not in {row['reason']!r}"
+        assert row["score"] == sum(p for t, p in mod.POINTS.items() if t not in lost), f"pack {i}: {row['reason']}"
