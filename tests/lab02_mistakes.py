@@ -18,8 +18,9 @@ MISTAKES = [
     ("JSD without the 1/2", "ex-jsd", "return 0.5 * kl_divergence(p, m, dx) + 0.5 * kl_divergence(q, m, dx)",
      "return kl_divergence(p, m, dx) + kl_divergence(q, m, dx)", "the 1/2 is missing"),
     ("V(G, D*) through 1 - D*, which rounds to 0", "ex-value-at-optimum",
-     "    total = p_data + p_g\n", "    d = optimal_d(p_data, p_g)\n"
-     "    return (torch.xlogy(p_data, d) + torch.xlogy(p_g, 1 - d)).sum() * dx\n    total = p_data + p_g\n",
+     "    total = p_data + p_g\n", "    total = p_data + p_g\n"
+     "    d = torch.where(total > 0, p_data / total, torch.full_like(total, 0.5))\n"
+     "    return (torch.xlogy(p_data, d) + torch.xlogy(p_g, 1 - d)).sum() * dx\n",
      "1 - D* rounded to 0"),
     ("D trained with real and fake labels swapped", "ex-train-d",
      "losses.d_loss(D(sample_real(m)), D(sample_fake(m)))", "losses.d_loss(D(sample_fake(m)), D(sample_real(m)))",
@@ -36,4 +37,4 @@ TEST_OF = {"ex-optimal-d": "test-optimal-d", "ex-kl": "test-kl", "ex-jsd": "test
            "ex-value-at-optimum": "test-value-at-optimum", "ex-train-d": "test-train-d", "ex-two-sample": "test-two-sample"}
 POINTS = {"test-optimal-d": 2, "test-kl": 2, "test-jsd": 2, "test-value-at-optimum": 2, "test-train-d": 3,
           "test-two-sample": 2}
-DEPENDS = {"ex-jsd": {"ex-kl"}}  # jsd calls the student's kl_divergence
+DEPENDS = {"ex-jsd": {"ex-kl"}}  # jsd calls the student's kl_divergence: a wrong KL costs the JSD points too

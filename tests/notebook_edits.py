@@ -34,7 +34,8 @@ def answer_namespace(nb, grade_ids):
 
 def mistake_packs(mistakes, depends=None):
     """Group mistakes into as few notebooks as possible: at most one mistake per exercise, and never a
-    mistake in an exercise together with one in an exercise that calls it (`depends`: id -> ids it calls)."""
+    mistake in an exercise together with one in an exercise it calls (`depends`: id -> ids it calls),
+    so that each mistake's own message is seen."""
     depends = depends or {}
     packs = []
     for m in mistakes:

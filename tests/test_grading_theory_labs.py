@@ -55,7 +55,8 @@ def test_each_mistake_costs_its_exercise_and_is_named(graded):
     _, mod, rows, packs = graded
     for i, pack in enumerate(packs):
         row = rows[f"pack-{i}"]
-        lost = {mod.TEST_OF[gid] for _, gid, *_ in pack}
+        wrong = {gid for _, gid, *_ in pack}
+        lost = {mod.TEST_OF[gid] for gid in wrong | {e for e, calls in mod.DEPENDS.items() if calls & wrong}}
         for name, gid, _, _, phrase in pack:
             assert row[mod.TEST_OF[gid]] == 0, f"{name}: {mod.TEST_OF[gid]} still scored"
             assert phrase in row["reason"], f"{name}: {phrase!r} not in {row['reason']!r}"
