@@ -142,11 +142,20 @@ class Game:
         """Modes captured and the share of high-quality samples (gankit.metrics.mode_coverage)."""
         return metrics.mode_coverage(self.samples(n), self.mixture.means, self.mixture.std)
 
-    def frame(self, n: int = 512, resolution: int = 80) -> Frame:
-        """What to draw now: data, G's points for fixed noise, D over the plane, G's push on its points."""
+    def _push(self, n: int, loss_fn) -> tuple[torch.Tensor, torch.Tensor]:
+        """G's points for the fixed noise, and -grad of G's cost at each: where the cost moves them."""
         fake = self.G(self.fixed_z[:n]).detach().requires_grad_()
         # per-point push: the gradient of the batch cost times the batch size, so the scale is per sample
-        (grad,) = torch.autograd.grad(self.g_loss_fn(self.D(fake)) * len(fake), fake)
+        (grad,) = torch.autograd.grad(loss_fn(self.D(fake)) * len(fake), fake)
+        return fake.detach(), -grad
+
+    def mean_push(self, loss: str, n: int = 512) -> float:
+        """Mean length of the push G's cost `loss` gives its points now: the signal G learns from."""
+        return self._push(n, G_LOSSES[loss])[1].norm(dim=1).mean().item()
+
+    def frame(self, n: int = 512, resolution: int = 80) -> Frame:
+        """What to draw now: data, G's points for fixed noise, D over the plane, G's push on its points."""
+        fake, push = self._push(n, self.g_loss_fn)
         with torch.no_grad():
             if self.mixture.dim == 2:
                 _, _, points = toy.grid_points(self.lim, resolution)
@@ -157,7 +166,7 @@ class Game:
         axis = torch.linspace(-self.lim, self.lim, resolution if self.mixture.dim == 2 else 4 * resolution)
         shape = (resolution, resolution) if self.mixture.dim == 2 else (-1,)
         rng = torch.Generator().manual_seed(2)
-        return Frame(self.iterations, self.mixture.sample(n, rng), fake.detach().cpu(), -grad.cpu(), axis,
+        return Frame(self.iterations, self.mixture.sample(n, rng), fake.cpu(), push.cpu(), axis,
                      surface.view(shape), density.view(shape))
 
     def copy(self) -> "Game":
