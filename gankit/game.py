@@ -31,13 +31,8 @@ class Frame:
 
 
 @dataclass
-class GameHistory:
-    """Per iteration: losses and D's mean outputs; every `coverage_every`: mode coverage."""
-    iteration: list = field(default_factory=list)
-    d_loss: list = field(default_factory=list)
-    g_loss: list = field(default_factory=list)
-    d_real: list = field(default_factory=list)
-    d_fake: list = field(default_factory=list)
+class GameHistory(training.History):
+    """training.History (per iteration: losses, mean D outputs) plus mode coverage every `coverage_every`."""
     coverage_iteration: list = field(default_factory=list)
     coverage: list = field(default_factory=list)
 
@@ -125,9 +120,7 @@ class Game:
             self.d_steps += s["k"]
             self.g_steps += 1
             h = self.history
-            h.iteration.append(self.iterations)
-            for key in ("d_loss", "g_loss", "d_real", "d_fake"):
-                getattr(h, key).append(float(stats[key]))
+            h.record(self.iterations, stats)
             if coverage_every and self.iterations % coverage_every == 0:
                 h.coverage_iteration.append(self.iterations)
                 h.coverage.append(self.coverage())

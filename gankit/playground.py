@@ -68,7 +68,7 @@ class Playground:
                              + (f" &middot; {coverage}" if g.mixture.dim == 2 else ""))
         fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
         viz.draw_frame(g.frame(), a)
-        if g.history.iteration:
+        if g.history.step:
             viz.plot_game(g.history, b)
         else:
             b.set_axis_off()

@@ -159,8 +159,8 @@ def plot_game(history, ax=None):
     """A toy game's mean D(x) and D(G(z)) over iterations, with the equilibrium 1/2, and mode coverage."""
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3.5))
-    w = min(25, max(1, len(history.iteration) // 10))
-    x = history.iteration[w - 1:]
+    w = min(25, max(1, len(history.step) // 10))
+    x = history.step[w - 1:]
     ax.plot(x, _smooth(history.d_real, w), label="mean D(x)")
     ax.plot(x, _smooth(history.d_fake, w), label="mean D(G(z))")
     ax.axhline(0.5, color="gray", ls="--", lw=1, label="equilibrium 1/2")

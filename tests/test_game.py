@@ -13,7 +13,7 @@ def test_play_counts_steps_and_records_history():
     g = Game(k=3, seed=0)
     g.play(4, coverage_every=2)
     assert (g.iterations, g.d_steps, g.g_steps) == (4, 12, 4)
-    assert g.history.iteration == [1, 2, 3, 4] and g.history.coverage_iteration == [2, 4]
+    assert g.history.step == [1, 2, 3, 4] and g.history.coverage_iteration == [2, 4]
 
 
 def test_same_seed_same_game_and_copy_is_independent():
