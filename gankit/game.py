@@ -18,6 +18,11 @@ from gankit.models import ToyDiscriminator, ToyGenerator
 G_LOSSES = {"nonsaturating": losses.g_loss_nonsaturating, "minimax": losses.g_loss_minimax}
 
 
+def _require_loss(name: str) -> None:
+    if name not in G_LOSSES:
+        raise ValueError(f"unknown loss {name!r}: choose 'nonsaturating' or 'minimax'.")
+
+
 @dataclass
 class Frame:
     """One moment of the game, on the CPU, ready to draw."""
@@ -56,8 +61,7 @@ class Game:
     def reset(self) -> None:
         """New nets and optimisers from the seed; the settings are kept."""
         s = self.settings
-        if s["loss"] not in G_LOSSES:
-            raise ValueError(f"unknown loss {s['loss']!r}: choose 'nonsaturating' or 'minimax'.")
+        _require_loss(s["loss"])
         self.mixture = toy.dataset(s["data"])
         torch.manual_seed(s["seed"])
         dim = self.mixture.dim
@@ -76,13 +80,12 @@ class Game:
         unknown = set(changes) - set(self.settings)
         if unknown:
             raise ValueError(f"unknown settings {sorted(unknown)}; the game has {sorted(self.settings)}.")
+        _require_loss(changes.get("loss", self.settings["loss"]))  # before anything changes
         restart = any(changes[key] != self.settings[key] for key in changes if key in ("data", "z_dim", "hidden", "seed"))
         self.settings.update(changes)
         if restart:
             self.reset()
             return
-        if changes.get("loss", "nonsaturating") not in G_LOSSES:
-            raise ValueError(f"unknown loss {changes['loss']!r}: choose 'nonsaturating' or 'minimax'.")
         for opt, key in ((self.opt_G, "lr_g"), (self.opt_D, "lr_d")):
             for group in opt.param_groups:
                 group["lr"] = self.settings[key]
