@@ -1,7 +1,10 @@
 """GAN losses as pure functions of the discriminator's logits (D(x) = sigmoid(logit)).
 
 Written with log-sigmoid, never log(sigmoid(.)): log(sigmoid(-100)) underflows to log(0) = -inf,
-while logsigmoid(-100) = -100 exactly. Shapes: logits (N,) or (N, 1); every loss returns a scalar.
+while logsigmoid(-100) = -100 exactly. Shapes: logits (N,) or (N, 1), or patch logits
+(N, 1, H', W') for a PatchGAN (every element is one real/fake decision, so the means run over all
+of them); every loss returns a scalar. The conditional losses take D itself, since where the label
+goes is the point of them.
 """
 from __future__ import annotations
 
@@ -33,3 +36,27 @@ def g_loss_nonsaturating(fake_logits: torch.Tensor) -> torch.Tensor:
 def value_function(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
     """Sample estimate of V(D, G) = E_x log D(x) + E_z log(1 - D(G(z)))  (= -2 J(D))."""
     return F.logsigmoid(real_logits).mean() + F.logsigmoid(-fake_logits).mean()
+
+
+def cgan_d_loss(D, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Mirza and Osindero's D cost: J(D) = -1/2 E log D(x|y) - 1/2 E log(1 - D(G(z|y)|y)).
+
+    real (N, ...) with its labels (N,); fake = G(z|labels), drawn for the same labels, so both terms
+    see the same class mix. D must judge (image, label) pairs: a real 3 labelled 7 should be rejected.
+    """
+    return d_loss(D(real, labels), D(fake.detach(), labels))  # detach: D's step leaves G alone
+
+
+def cgan_g_loss(D, fake: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """The non-saturating G cost, conditioned: J(G) = -1/2 E log D(G(z|y)|y)."""
+    return g_loss_nonsaturating(D(fake, labels))
+
+
+def pix2pix_g_loss(fake_patches: torch.Tensor, fake: torch.Tensor, target: torch.Tensor, lam: float = 100.0) -> torch.Tensor:
+    """pix2pix's G objective: L_cGAN + lambda L_L1 = -E log D(x, G(x)) + lambda E |y - G(x)|_1.
+
+    fake_patches: D's patch logits on (input, G(input)), (N, 1, H', W'); fake, target: (N, C, H, W).
+    The adversarial term is the paper's full cross-entropy (not the 1/2 of J(G) above), so lambda = 100
+    weighs what it weighs in the paper. The L1 term keeps G near the target; the patch term makes it sharp.
+    """
+    return -F.logsigmoid(fake_patches).mean() + lam * (fake - target).abs().mean()

@@ -7,6 +7,7 @@ output logits, not probabilities, so the losses can use the numerically stable l
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 IMAGE_SHAPE = (1, 28, 28)
@@ -117,10 +118,10 @@ class DCGANDiscriminator(nn.Module):
     x (N, 1, 28, 28) -> (N, ndf, 14, 14) -> (N, 2 ndf, 7, 7) -> logits (N, 1).
     """
 
-    def __init__(self, ndf: int = 32):
+    def __init__(self, ndf: int = 32, in_channels: int = 1):
         super().__init__()
         self.net = nn.Sequential(
-            nn.Conv2d(1, ndf, 4, stride=2, padding=1),  # 28 -> 14
+            nn.Conv2d(in_channels, ndf, 4, stride=2, padding=1),  # 28 -> 14
             nn.LeakyReLU(0.2),
             nn.Conv2d(ndf, 2 * ndf, 4, stride=2, padding=1, bias=False),  # 14 -> 7
             nn.BatchNorm2d(2 * ndf),
@@ -131,6 +132,106 @@ class DCGANDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
+
+
+def one_hot(labels: torch.Tensor, n_classes: int = 10) -> torch.Tensor:
+    """Class labels (N,) int -> one-hot rows (N, n_classes) float: the label representation y that a
+    conditional G and D share (Mirza and Osindero 2014)."""
+    if labels.dtype.is_floating_point or labels.dim() != 1:
+        raise TypeError(f"labels must be a 1-D integer tensor (N,), got {labels.dtype} of shape {tuple(labels.shape)}")
+    if len(labels) and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(f"labels must lie in 0..{n_classes - 1}, got {labels.min().item()}..{labels.max().item()}")
+    return F.one_hot(labels, n_classes).float()
+
+
+def label_planes(labels: torch.Tensor, n_classes: int, size: tuple[int, int]) -> torch.Tensor:
+    """The one-hot labels as constant image planes, (N, n_classes, H, W), to stack onto an image's channels."""
+    return one_hot(labels, n_classes)[:, :, None, None].expand(-1, -1, *size)
+
+
+class ConditionalGenerator(nn.Module):
+    """G(z | y): the DCGAN generator fed [z, one_hot(y)]. z (N, z_dim), y (N,) -> (N, 1, 28, 28)."""
+
+    def __init__(self, z_dim: int = 64, n_classes: int = 10, ngf: int = 32):
+        super().__init__()
+        self.z_dim, self.n_classes = z_dim, n_classes
+        self.body = DCGANGenerator(z_dim + n_classes, ngf)
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.body(torch.cat([z, one_hot(y, self.n_classes)], dim=1))
+
+
+class ConditionalDiscriminator(nn.Module):
+    """D(x | y): the DCGAN discriminator on the image stacked with one-hot label planes.
+
+    x (N, 1, 28, 28), y (N,) -> (N, 1 + n_classes, 28, 28) -> logits (N, 1).
+    """
+
+    def __init__(self, n_classes: int = 10, ndf: int = 32):
+        super().__init__()
+        self.n_classes = n_classes
+        self.body = DCGANDiscriminator(ndf, in_channels=1 + n_classes)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return self.body(torch.cat([x, label_planes(y, self.n_classes, x.shape[-2:])], dim=1))
+
+
+class UNetGenerator(nn.Module):
+    """pix2pix's U-Net, sized for 28 px: an encoder-decoder whose decoder also receives the encoder's
+    features at the same resolution (skip connections), so fine detail of the input (where the
+    strokes are) need not squeeze through the bottleneck. Dropout is pix2pix's noise z.
+
+    x (N, in, 28, 28) -> e1 (N, ngf, 14, 14) -> e2 (N, 2 ngf, 7, 7) -> b (N, 2 ngf, 7, 7)
+      -> d2 [b, e2] -> (N, ngf, 14, 14) -> d1 [d2, e1] -> (N, out, 28, 28) in [-1, 1].
+    """
+
+    def __init__(self, in_channels: int = 1, out_channels: int = 1, ngf: int = 32, dropout: float = 0.5):
+        super().__init__()
+        self.e1 = nn.Conv2d(in_channels, ngf, 4, stride=2, padding=1)
+        self.e2 = nn.Sequential(nn.LeakyReLU(0.2), nn.Conv2d(ngf, 2 * ngf, 4, stride=2, padding=1, bias=False),
+                                nn.BatchNorm2d(2 * ngf))
+        self.b = nn.Sequential(nn.LeakyReLU(0.2), nn.Conv2d(2 * ngf, 2 * ngf, 3, padding=1, bias=False),
+                               nn.BatchNorm2d(2 * ngf), nn.Dropout(dropout))
+        self.d2 = nn.Sequential(nn.ReLU(), nn.ConvTranspose2d(4 * ngf, ngf, 4, stride=2, padding=1, bias=False),
+                                nn.BatchNorm2d(ngf), nn.Dropout(dropout))
+        self.d1 = nn.Sequential(nn.ReLU(), nn.ConvTranspose2d(2 * ngf, out_channels, 4, stride=2, padding=1), nn.Tanh())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        e1 = self.e1(x)
+        e2 = self.e2(e1)
+        d2 = self.d2(torch.cat([self.b(e2), e2], dim=1))
+        return self.d1(torch.cat([d2, e1], dim=1))
+
+
+class PatchDiscriminator(nn.Module):
+    """The PatchGAN of pix2pix and CycleGAN (the reference's NLayerDiscriminator, same layers and
+    state-dict keys): a fully convolutional D that outputs one logit per overlapping patch of the
+    input, so it judges local texture and leaves the global layout to the L1 / cycle loss.
+
+    x (N, in_channels, H, W) -> patch logits (N, 1, H', W'). With n_layers = 3 each logit sees a
+    70 x 70 patch (H = 256 -> 30 x 30 logits); n_layers = 1 sees 16 x 16 (28 -> 12 x 12).
+    norm: "batch" (pix2pix) or "instance" (CycleGAN; no affine parameters, so the convolutions keep
+    their bias, as in the reference).
+    """
+
+    def __init__(self, in_channels: int, ndf: int = 64, n_layers: int = 3, norm: str = "instance"):
+        super().__init__()
+        if norm not in ("batch", "instance"):
+            raise ValueError(f"norm must be 'batch' or 'instance', got {norm!r}")
+        Norm = nn.BatchNorm2d if norm == "batch" else nn.InstanceNorm2d
+        bias = norm == "instance"
+        layers = [nn.Conv2d(in_channels, ndf, 4, stride=2, padding=1), nn.LeakyReLU(0.2, True)]
+        mult = 1
+        for n in range(1, n_layers + 1):
+            prev, mult = mult, min(2 ** n, 8)
+            stride = 2 if n < n_layers else 1  # the last block keeps the resolution
+            layers += [nn.Conv2d(ndf * prev, ndf * mult, 4, stride=stride, padding=1, bias=bias), Norm(ndf * mult),
+                       nn.LeakyReLU(0.2, True)]
+        layers += [nn.Conv2d(ndf * mult, 1, 4, stride=1, padding=1)]
+        self.model = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x)
 
 
 def dcgan_init(module: nn.Module) -> None:

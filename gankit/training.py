@@ -53,12 +53,7 @@ def train_iteration(G: nn.Module, D: nn.Module, opt_G, opt_D, real_batches, samp
     for real in real_batches:
         loss_d, real_logits, fake_logits = d_step(G, D, opt_D, real, sample_z(real.shape[0]), d_loss_fn)
     loss_g = g_step(G, D, opt_G, sample_z(real_batches[-1].shape[0]), g_loss_fn)
-    return {
-        "d_loss": loss_d.item(),
-        "g_loss": loss_g.item(),
-        "d_real": torch.sigmoid(real_logits).mean().item(),
-        "d_fake": torch.sigmoid(fake_logits).mean().item(),
-    }
+    return {"d_loss": loss_d.item(), "g_loss": loss_g.item(), **_stats(real_logits, fake_logits)}
 
 
 def algorithm1_iteration(G: nn.Module, D: nn.Module, opt_G, opt_D, sample_data: Callable[[int], torch.Tensor],
@@ -66,6 +61,49 @@ def algorithm1_iteration(G: nn.Module, D: nn.Module, opt_G, opt_D, sample_data: 
                          d_loss_fn=losses.d_loss, g_loss_fn=losses.g_loss_nonsaturating) -> dict:
     """Algorithm 1 with samplers: k D steps on fresh data sample_data(m) and noise, then one G step."""
     return train_iteration(G, D, opt_G, opt_D, [sample_data(m) for _ in range(k)], sample_z, d_loss_fn, g_loss_fn)
+
+
+def _stats(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> dict:
+    return {"d_real": torch.sigmoid(real_logits).mean().item(), "d_fake": torch.sigmoid(fake_logits).mean().item()}
+
+
+def conditional_iteration(G: nn.Module, D: nn.Module, opt_G, opt_D, real_batches, sample_z: Callable[[int], torch.Tensor],
+                          d_loss_fn=losses.cgan_d_loss, g_loss_fn=losses.cgan_g_loss) -> dict:
+    """Algorithm 1 for G(z|y) and D(x|y): real_batches are k pairs (x (m, ...), y (m,)); G draws its
+    fakes for the batch's own labels. d_loss_fn(D, real, fake, y) and g_loss_fn(D, fake, y) call D."""
+    for real, y in real_batches:
+        loss_d = d_loss_fn(D, real, G(sample_z(len(y)), y), y)
+        opt_D.zero_grad()
+        loss_d.backward()
+        opt_D.step()
+    fake = G(sample_z(len(y)), y)
+    loss_g = g_loss_fn(D, fake, y)
+    opt_G.zero_grad()
+    loss_g.backward()
+    opt_G.step()
+    with torch.no_grad():
+        stats = _stats(D(real, y), D(fake, y))
+    return {"d_loss": loss_d.item(), "g_loss": loss_g.item(), **stats}
+
+
+def pix2pix_iteration(G: nn.Module, D: nn.Module, opt_G, opt_D, real_batches, sample_z=None,
+                      d_loss_fn=losses.d_loss, g_loss_fn=losses.pix2pix_g_loss) -> dict:
+    """One pix2pix iteration: real_batches are k pairs (target y, input x); G(x) translates (its dropout
+    is the noise, so sample_z goes unused) and the PatchGAN D judges the pairs [x, y] and [x, G(x)].
+    d_loss_fn(real_patches, fake_patches); g_loss_fn(fake_patches, fake, target)."""
+    for target, x in real_batches:
+        fake = G(x)
+        real_patches, fake_patches = D(torch.cat([x, target], 1)), D(torch.cat([x, fake.detach()], 1))
+        loss_d = d_loss_fn(real_patches, fake_patches)
+        opt_D.zero_grad()
+        loss_d.backward()
+        opt_D.step()
+    loss_g = g_loss_fn(D(torch.cat([x, fake], 1)), fake, target)
+    opt_G.zero_grad()
+    loss_g.backward()
+    opt_G.step()
+    return {"d_loss": loss_d.item(), "g_loss": loss_g.item(), **_stats(real_patches.detach(), fake_patches),
+            "l1": (fake - target).abs().mean().item()}
 
 
 @dataclass
@@ -79,11 +117,15 @@ class History:
     snapshot_steps: list = field(default_factory=list)
     snapshots: list = field(default_factory=list)  # tensors (n, 1, 28, 28) in [-1, 1], on the CPU
     seconds: float = 0.0
+    extra: dict = field(default_factory=dict)  # any other figure a step reports (pix2pix: l1), by name
 
     def record(self, step: int, stats: dict) -> None:
         self.step.append(step)
-        for key in ("d_loss", "g_loss", "d_real", "d_fake"):
-            getattr(self, key).append(float(stats[key]))
+        for key, value in stats.items():
+            if key in ("d_loss", "g_loss", "d_real", "d_fake"):
+                getattr(self, key).append(float(value))
+            else:
+                self.extra.setdefault(key, []).append(float(value))
 
 
 def adam(model: nn.Module, lr: float = 2e-4, betas=(0.5, 0.999)) -> torch.optim.Adam:
@@ -97,13 +139,21 @@ def _save(path: Path, state: dict) -> None:
     os.replace(tmp, path)  # never leave a half-written checkpoint behind a disconnect
 
 
-def train(G: nn.Module, D: nn.Module, images: torch.Tensor, *, steps: int, z_dim: int | None = None,
+def _call_g(G: nn.Module, z: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
+    return G(z) if c is None else G(z, c)
+
+
+def train(G: nn.Module, D: nn.Module, images: torch.Tensor, *, steps: int, condition: torch.Tensor | None = None,
+          generate: Callable = _call_g, z_dim: int | None = None,
           batch_size: int = 64, k: int = 1, lr: float = 2e-4, opt_G=None, opt_D=None, step_fn=train_iteration,
           d_loss_fn=losses.d_loss, g_loss_fn=losses.g_loss_nonsaturating, device=None, seed: int = 0,
           snapshot_every: int | None = None, n_snapshot: int = 64, checkpoint: str | Path | None = None,
           checkpoint_every: int = 500, progress: bool = True, max_seconds: float | None = None) -> History:
     """Train G and D on `images` (N, 1, 28, 28) in [-1, 1] for `steps` iterations of Algorithm 1.
 
+    `condition` (N, ...) goes with the images (class labels for a cGAN, input images for pix2pix):
+    then every batch is a pair (images, condition), and the snapshots show generate(G, z, c) for
+    fixed c (labels 0, 1, ..., n_classes - 1 over and over, or a fixed draw of input images).
     With `checkpoint`, the run saves there every `checkpoint_every` iterations and at the end, and a
     later call with the same path resumes where it stopped (same data order and noise). `max_seconds`
     stops early (the history says how far it got). Returns the History.
@@ -117,6 +167,13 @@ def train(G: nn.Module, D: nn.Module, images: torch.Tensor, *, steps: int, z_dim
     data = images.to(dev)
     rng = torch.Generator().manual_seed(seed)  # on the CPU: the same run on every device
     fixed_z = torch.randn(n_snapshot, z_dim, generator=rng).to(dev)
+    fixed_c = cond = None
+    if condition is not None:
+        cond = condition.to(dev)
+        if condition.dtype.is_floating_point:
+            fixed_c = cond[torch.randperm(len(cond), generator=rng)[:n_snapshot].to(dev)]
+        else:
+            fixed_c = (torch.arange(n_snapshot) % getattr(G, "n_classes", int(condition.max()) + 1)).to(dev)
     snapshot_every = snapshot_every or max(1, steps // 10)
     history, start = History(), 0
 
@@ -145,7 +202,7 @@ def train(G: nn.Module, D: nn.Module, images: torch.Tensor, *, steps: int, z_dim
     def snapshot(step: int) -> None:
         G.eval()
         with torch.no_grad():
-            history.snapshots.append(G(fixed_z).cpu())
+            history.snapshots.append(generate(G, fixed_z, fixed_c).cpu())
         G.train()
         history.snapshot_steps.append(step)
 
@@ -158,7 +215,8 @@ def train(G: nn.Module, D: nn.Module, images: torch.Tensor, *, steps: int, z_dim
     step = start
     for step in range(start, steps):
         idx = torch.randint(len(data), (k, batch_size), generator=rng).to(dev)
-        stats = step_fn(G, D, opt_G, opt_D, [data[i] for i in idx], sample_z, d_loss_fn, g_loss_fn)
+        batches = [data[i] if cond is None else (data[i], cond[i]) for i in idx]
+        stats = step_fn(G, D, opt_G, opt_D, batches, sample_z, d_loss_fn, g_loss_fn)
         history.record(step + 1, stats)
         if (step + 1) % snapshot_every == 0 or step + 1 == steps:
             snapshot(step + 1)
@@ -178,6 +236,28 @@ def train(G: nn.Module, D: nn.Module, images: torch.Tensor, *, steps: int, z_dim
     history.seconds = time.perf_counter() - t0
     save(history.step[-1] if history.step else start)
     return history
+
+
+def train_conditional(G: nn.Module, D: nn.Module, images: torch.Tensor, labels: torch.Tensor, **options) -> History:
+    """`train` for a cGAN: G(z, y), D(x, y); options as for `train` (d_loss_fn / g_loss_fn take D,
+    see `conditional_iteration`). Snapshots: labels 0..n_classes-1 repeated, so a grid with
+    n_classes columns shows one class per column."""
+    options.setdefault("d_loss_fn", losses.cgan_d_loss)
+    options.setdefault("g_loss_fn", losses.cgan_g_loss)
+    return train(G, D, images, condition=labels, step_fn=conditional_iteration, **options)
+
+
+def _translate(G: nn.Module, z, x: torch.Tensor) -> torch.Tensor:
+    return G(x)
+
+
+def train_pix2pix(G: nn.Module, D: nn.Module, inputs: torch.Tensor, targets: torch.Tensor, **options) -> History:
+    """`train` for pix2pix: G(input) -> target, D on channel-stacked (input, image) pairs; options as
+    for `train` (d_loss_fn on patch logits, g_loss_fn(fake_patches, fake, target)). history.extra["l1"]
+    holds the L1 distance to the targets per iteration; snapshots are G's outputs for fixed inputs."""
+    options.setdefault("d_loss_fn", losses.d_loss)
+    options.setdefault("g_loss_fn", losses.pix2pix_g_loss)
+    return train(G, D, targets, condition=inputs, generate=_translate, step_fn=pix2pix_iteration, z_dim=1, **options)
 
 
 @torch.no_grad()
