@@ -34,12 +34,12 @@ def save_grid(images: torch.Tensor, path: str | Path, nrow: int = 8, title: str 
     return Path(path)
 
 
-def show_snapshots(history, max_shown: int = 5, n: int = 16):
+def show_snapshots(history, max_shown: int = 5, n: int = 16, nrow: int = 4):
     """The same noise through G at several points of training: samples improving over time."""
     picks = sorted({round(i * (len(history.snapshots) - 1) / max(1, max_shown - 1)) for i in range(max_shown)})
-    fig, axes = plt.subplots(1, len(picks), figsize=(2.4 * len(picks), 2.6), squeeze=False)
+    fig, axes = plt.subplots(1, len(picks), figsize=(0.6 * nrow * len(picks), 0.6 * -(-n // nrow) + 0.4), squeeze=False)
     for ax, i in zip(axes[0], picks):
-        show_grid(history.snapshots[i][:n], nrow=4, title=f"step {history.snapshot_steps[i]}", ax=ax)
+        show_grid(history.snapshots[i][:n], nrow=nrow, title=f"step {history.snapshot_steps[i]}", ax=ax)
     fig.tight_layout()
     return fig
 
@@ -97,6 +97,48 @@ def show_strip(images: torch.Tensor, title: str | None = None):
     """One row of images, e.g. a latent interpolation."""
     fig, ax = plt.subplots(figsize=(0.9 * len(images), 1.3))
     show_grid(images, nrow=len(images), title=title, ax=ax)
+    return fig
+
+
+def show_class_grid(images: torch.Tensor, n_classes: int, title: str | None = None):
+    """A class x noise grid (n_classes * n_noise images, row c = class c), each row labelled with its class."""
+    n_noise = len(images) // n_classes
+    fig, ax = plt.subplots(figsize=(0.6 * n_noise + 0.6, 0.6 * n_classes + 0.4))
+    show_grid(images, nrow=n_noise, title=title, ax=ax)
+    ax.set_axis_on()
+    ax.set_xticks([])
+    ax.set_yticks([2 + 30 * c + 14 for c in range(n_classes)], [f"y = {c}" for c in range(n_classes)])
+    ax.tick_params(length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    return fig
+
+
+def plot_class_accuracy(accuracies: dict, title: str = "generated digits read as the requested class"):
+    """Per-class accuracies {name: tensor (n_classes,)} as grouped bars, with each run's mean in the legend."""
+    fig, ax = plt.subplots(figsize=(8, 3))
+    width = 0.8 / len(accuracies)
+    for i, (name, acc) in enumerate(accuracies.items()):
+        acc = torch.as_tensor(acc, dtype=torch.float64)
+        ax.bar(torch.arange(len(acc)) + i * width, acc.numpy(), width, label=f"{name} (mean {acc.mean():.1%})")
+    ax.set_xticks(torch.arange(len(acc)).numpy() + 0.4 - width / 2, [str(c) for c in range(len(acc))])
+    ax.set_xlabel("requested class y")
+    ax.set_ylim(0, 1.05)
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def show_rows(rows: dict, n: int = 10):
+    """Rows of images aligned column by column, e.g. {"input": x, "G(x)": G(x), "target": y}."""
+    fig, axes = plt.subplots(len(rows), 1, figsize=(0.75 * n, 0.85 * len(rows)), squeeze=False)
+    for ax, (name, images) in zip(axes[:, 0], rows.items()):
+        ax.imshow(grid_image(images[:n], nrow=n), cmap="gray", interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_ylabel(name, rotation=0, ha="right", va="center")
+    fig.tight_layout()
     return fig
 
 

@@ -57,3 +57,12 @@ def test_unknown_names_are_refused():
         data.load_images("cifar")
     with pytest.raises(ValueError, match="split"):
         data.mnist("validation")
+
+
+def test_edges_outline_a_square_and_leave_flat_areas_dark():
+    x = -torch.ones(1, 1, 28, 28)
+    x[..., 8:20, 8:20] = 1.0
+    e = data.edges(x)
+    assert e.shape == x.shape and e.min() >= -1 and e.max() <= 1
+    assert e[0, 0, 14, 14] == -1 and e[0, 0, 2, 2] == -1  # inside and outside the square: no gradient
+    assert e[0, 0, 14, 8] == 1 and e[0, 0, 8, 14] == 1  # on its sides: a full step

@@ -1,5 +1,6 @@
 import math
 
+import pytest
 import torch
 import torch.nn.functional as F
 
@@ -48,3 +49,32 @@ def test_minimax_gradient_vanishes_where_d_rejects_fakes():
 
 def test_losses_accept_column_logits():
     assert torch.allclose(losses.d_loss(REAL.view(-1, 1), FAKE.view(-1, 1)), losses.d_loss(REAL, FAKE))
+
+
+class _PairD(torch.nn.Module):
+    """logit = w * mean pixel + label (w = 3): each label shifts the logit its own way."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.tensor(3.0))
+
+    def forward(self, x, y):
+        return (self.w * x.flatten(1).mean(1) + y.float()).unsqueeze(1)
+
+
+def test_conditional_losses_pass_each_image_its_label_and_detach_the_fakes():
+    D, y = _PairD(), torch.tensor([0, 1, 2])
+    real = torch.rand(3, 1, 4, 4)
+    source = torch.zeros(3, 1, 4, 4, requires_grad=True)
+    fake = source + 0.5
+    loss = losses.cgan_d_loss(D, real, fake, y)
+    assert torch.allclose(loss, losses.d_loss(D(real, y), D(fake, y)))
+    loss.backward()
+    assert source.grad is None
+    assert torch.allclose(losses.cgan_g_loss(D, fake, y), -0.5 * F.logsigmoid(D(fake, y)).mean())
+
+
+def test_pix2pix_g_loss_is_patch_cross_entropy_plus_lambda_l1():
+    patches, target = torch.zeros(2, 1, 3, 3), torch.zeros(2, 1, 4, 4)
+    assert losses.pix2pix_g_loss(patches, target + 0.25, target).item() == pytest.approx(math.log(2) + 25)
+    assert losses.pix2pix_g_loss(patches, target - 0.25, target, lam=4).item() == pytest.approx(math.log(2) + 1)

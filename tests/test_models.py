@@ -27,3 +27,45 @@ def test_dcgan_init_draws_weights_from_n_0_002():
     G.apply(models.dcgan_init)
     w = G.upsample[0].weight
     assert abs(w.mean().item()) < 0.002 and abs(w.std().item() - 0.02) < 0.002
+
+
+def test_one_hot_rows_and_clear_errors():
+    assert torch.equal(models.one_hot(torch.tensor([2, 0]), 4), torch.tensor([[0, 0, 1, 0], [1, 0, 0, 0]]).float())
+    with pytest.raises(ValueError, match="0..9"):
+        models.one_hot(torch.tensor([10]))
+    with pytest.raises(TypeError, match="integer"):
+        models.one_hot(torch.tensor([1.0]))
+
+
+def test_conditional_nets_use_the_label():
+    torch.manual_seed(0)
+    G, D = models.ConditionalGenerator(16), models.ConditionalDiscriminator()
+    z, x = torch.randn(4, 16), torch.rand(4, 1, 28, 28) * 2 - 1
+    y, other = torch.tensor([0, 3, 5, 9]), torch.tensor([1, 4, 6, 0])
+    G.eval(), D.eval()
+    assert G(z, y).shape == (4, 1, 28, 28) and D(x, y).shape == (4, 1)
+    assert not torch.allclose(G(z, y), G(z, other)) and not torch.allclose(D(x, y), D(x, other))
+
+
+def test_unet_keeps_the_image_size_and_range():
+    out = models.UNetGenerator(in_channels=2, out_channels=3)(torch.randn(2, 2, 28, 28) * 3)
+    assert out.shape == (2, 3, 28, 28) and out.min() >= -1 and out.max() <= 1
+
+
+def test_patch_discriminator_matches_the_reference_implementation():
+    # junyanz/pytorch-CycleGAN-and-pix2pix prints "[Network D_A] Total number of parameters : 2.765 M" for CycleGAN
+    # (3 channels, instance norm) and "[Network D] ... 2.769 M" for pix2pix (6 channels, batch norm)
+    cyclegan, pix2pix = models.PatchDiscriminator(3), models.PatchDiscriminator(6, norm="batch")
+    assert models.count_parameters(cyclegan) == 2_764_737 and models.count_parameters(pix2pix) == 2_768_705
+    assert list(cyclegan.state_dict()) == [f"model.{i}.{p}" for i in (0, 2, 5, 8, 11) for p in ("weight", "bias")]
+    # 256 px -> 30 x 30 logits, each seeing a 70 x 70 patch; the lab's 28 px, one layer -> 12 x 12 (16 x 16 patches)
+    assert cyclegan(torch.randn(1, 3, 256, 256)).shape == (1, 1, 30, 30)
+    assert models.PatchDiscriminator(2, 32, n_layers=1, norm="batch")(torch.randn(2, 2, 28, 28)).shape == (2, 1, 12, 12)
+
+
+def test_patch_logit_sees_a_70_pixel_patch():
+    D = models.PatchDiscriminator(1, ndf=4, norm="batch").eval()  # instance norm would mix the whole image
+    x = torch.zeros(1, 1, 256, 256, requires_grad=True)
+    D(x)[0, 0, 15, 15].backward()
+    rows, cols = x.grad[0, 0].abs().sum(1).nonzero(), x.grad[0, 0].abs().sum(0).nonzero()
+    assert rows.max() - rows.min() + 1 == 70 and cols.max() - cols.min() + 1 == 70

@@ -1,13 +1,14 @@
-"""Labs 1 and 2: each check passes the solution, fails the release, and names every catalogued mistake."""
+"""Labs 1, 2 and 4: each check passes the solution, fails the release, and names every catalogued mistake."""
 import re
 
 import pytest
 
 import lab01_mistakes
 import lab02_mistakes
+import lab04_mistakes
 from gankit import losses
 from gankit.checks import CheckFailed
-from gankit.checks import minimax, optimal_d
+from gankit.checks import cgan, minimax, optimal_d
 from notebook_edits import answer_namespace, apply
 
 RUNS = {
@@ -27,8 +28,16 @@ RUNS = {
         "ex-train-d": lambda ns: optimal_d.check_train_discriminator(ns["train_discriminator"]),
         "ex-two-sample": lambda ns: optimal_d.check_two_sample_accuracy(ns["two_sample_accuracy"]),
     },
+    "04-cgan": {
+        "ex-one-hot": lambda ns: cgan.check_one_hot(ns["one_hot"]),
+        "ex-cond-nets": lambda ns: cgan.check_conditional_nets(ns["CondGenerator"], ns["CondDiscriminator"]),
+        "ex-cond-losses": lambda ns: cgan.check_conditional_losses(ns["cgan_d_loss"], ns["cgan_g_loss"]),
+        "ex-class-grid": lambda ns: cgan.check_class_grid(ns["class_grid"]),
+        "ex-patch-d-loss": lambda ns: cgan.check_patch_d_loss(ns["patch_d_loss"]),
+        "ex-pix2pix-g-loss": lambda ns: cgan.check_pix2pix_g_loss(ns["pix2pix_g_loss"]),
+    },
 }
-CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes}
+CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes, "04-cgan": lab04_mistakes}
 CASES = [(lab, gid) for lab in RUNS for gid in RUNS[lab]]
 MISTAKES = [(lab, *m) for lab, mod in CATALOGUE.items() for m in mod.MISTAKES]
 

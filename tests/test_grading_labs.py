@@ -1,4 +1,4 @@
-"""`gankit grade` on Labs 1 and 2: the solution scores full marks, the release zero on every exercise,
+"""`gankit grade` on Labs 1, 2 and 4: the solution scores full marks, the release zero on every exercise,
 and every catalogued mistake costs exactly its exercise's points with a reason naming it.
 
 Mistakes are graded in packs (one per exercise per notebook) to keep the run short: each exercise is
@@ -9,11 +9,13 @@ import pytest
 
 import lab01_mistakes
 import lab02_mistakes
+import lab04_mistakes
 from gankit.grading.grade import grade
 from notebook_edits import apply, mistake_packs
 
-CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes}
-MANUAL = {"01-minimax": ["q-saturation", "q-collapse"], "02-optimal-d": ["q-saturation", "q-two-sample"]}
+CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes, "04-cgan": lab04_mistakes}
+MANUAL = {"01-minimax": ["q-saturation", "q-collapse"], "02-optimal-d": ["q-saturation", "q-two-sample"],
+          "04-cgan": ["q-same-label", "q-l1-and-patch"]}
 
 pytestmark = pytest.mark.slow
 
