@@ -72,18 +72,27 @@ def conditional_iteration(G: nn.Module, D: nn.Module, opt_G, opt_D, real_batches
     """Algorithm 1 for G(z|y) and D(x|y): real_batches are k pairs (x (m, ...), y (m,)); G draws its
     fakes for the batch's own labels. d_loss_fn(D, real, fake, y) and g_loss_fn(D, fake, y) call D."""
     for real, y in real_batches:
-        loss_d = d_loss_fn(D, real, G(sample_z(len(y)), y), y)
+        # D's logits for the statistics, caught as the loss calls D (a second forward pass would cost
+        # time and move BatchNorm's running averages): outputs on `real` itself, and on the rest
+        seen = {}
+
+        def catch(module, args, out, real=real):  # returns None: a hook's return value would replace D's output
+            seen.setdefault(args[0] is real, out.detach())
+
+        hook = D.register_forward_hook(catch)
+        try:
+            loss_d = d_loss_fn(D, real, G(sample_z(len(y)), y), y)
+        finally:
+            hook.remove()
         opt_D.zero_grad()
         loss_d.backward()
         opt_D.step()
-    fake = G(sample_z(len(y)), y)
-    loss_g = g_loss_fn(D, fake, y)
+    loss_g = g_loss_fn(D, G(sample_z(len(y)), y), y)
     opt_G.zero_grad()
     loss_g.backward()
     opt_G.step()
-    with torch.no_grad():
-        stats = _stats(D(real, y), D(fake, y))
-    return {"d_loss": loss_d.item(), "g_loss": loss_g.item(), **stats}
+    nan = torch.tensor(float("nan"))  # a loss that called D on a stacked batch: no separate statistics
+    return {"d_loss": loss_d.item(), "g_loss": loss_g.item(), **_stats(seen.get(True, nan), seen.get(False, nan))}
 
 
 def pix2pix_iteration(G: nn.Module, D: nn.Module, opt_G, opt_D, real_batches, sample_z=None,

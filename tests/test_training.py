@@ -72,6 +72,7 @@ def test_conditional_training_pairs_images_with_labels_and_resumes(tmp_path):
     G2, resumed = run(6, tmp_path / "c.pt")
     assert resumed.d_loss == pytest.approx(straight.d_loss, rel=1e-5)
     assert straight.snapshots[-1].shape == (20, 1, 28, 28)
+    assert all(0 < p < 1 for p in straight.d_real + straight.d_fake)  # caught from the loss's own calls to D
     for a, b in zip(G1.parameters(), G2.parameters()):
         assert torch.allclose(a, b, atol=1e-6)
 
