@@ -150,3 +150,78 @@ def edges(images: torch.Tensor) -> torch.Tensor:
     grad = F.conv2d(to_unit(images), kernels, padding=1)
     magnitude = grad.pow(2).sum(1, keepdim=True).sqrt() / 4  # a unit step gives 4: scale it to 1
     return magnitude.clamp(0, 1) * 2 - 1
+
+
+def restyle(images: torch.Tensor) -> torch.Tensor:
+    """Digits in another style, Lab 5's second domain: strokes thickened by a 3x3 maximum filter (a
+    dilation) and the contrast inverted, dark digits on a light ground. (N, 1, H, W) in [-1, 1]."""
+    return -F.max_pool2d(images, 3, stride=1, padding=1)
+
+
+def unpaired_digits(root: str | Path | None = None, download: bool = True, seed: int = 0) -> tuple[ImageSet, ImageSet]:
+    """Lab 5's offline default: X = digits as they are, Y = `restyle`d digits drawn from the other half
+    of the set, so that no image in X has its partner in Y (unpaired, as CycleGAN assumes). The labels
+    are kept to measure whether a translation keeps the digit; training never sees them."""
+    s = load_images("auto", "train", root, download)
+    order = torch.randperm(len(s.labels), generator=torch.Generator().manual_seed(seed))
+    a, b = order[: len(order) // 2], order[len(order) // 2:]
+    return (ImageSet(s.images[a], s.labels[a], f"X: {s.name}"),
+            ImageSet(restyle(s.images[b]), s.labels[b], f"Y: {s.name}, thick strokes, inverted"))
+
+
+CYCLEGAN_URL = "http://efrosgans.eecs.berkeley.edu/cyclegan/datasets/{name}.zip"
+CYCLEGAN_SETS = ("apple2orange", "horse2zebra", "summer2winter_yosemite", "monet2photo", "cezanne2photo",
+                 "ukiyoe2photo", "vangogh2photo", "maps", "facades", "iphone2dslr_flower")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+
+
+def _download_cyclegan(name: str, folder: Path) -> None:
+    import urllib.request
+    import zipfile
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    archive = folder.parent / f"{name}.zip"
+    try:
+        urllib.request.urlretrieve(CYCLEGAN_URL.format(name=name), archive)
+        with zipfile.ZipFile(archive) as z:  # the archive holds name/trainA, name/trainB, name/testA, name/testB
+            z.extractall(folder.parent)
+    except Exception as e:  # no network, a bad name, a truncated archive
+        raise DataNotFoundError(f"could not download the CycleGAN data set {name!r} from "
+                                f"{CYCLEGAN_URL.format(name=name)} ({type(e).__name__}: {e}); it needs internet "
+                                f"(Colab has it). Known names: {', '.join(CYCLEGAN_SETS)}. Offline, use "
+                                "gankit.data.unpaired_digits().") from e
+    finally:
+        archive.unlink(missing_ok=True)
+
+
+def _read_folder(folder: Path, size: int, limit: int | None) -> torch.Tensor:
+    from PIL import Image  # pillow comes with torchvision
+
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)[:limit]
+    if not files:
+        raise DataNotFoundError(f"{folder} holds no .jpg or .png images: the download may be incomplete; delete "
+                                f"{folder.parent} and run again.")
+    images = []
+    for p in files:
+        with Image.open(p) as im:
+            x = torch.from_numpy(np.asarray(im.convert("RGB"), dtype=np.float32)).permute(2, 0, 1)[None] / 255.0
+        images.append(F.interpolate(x, size=(size, size), mode="bilinear", antialias=True, align_corners=False))
+    return torch.cat(images).clamp(0, 1) * 2 - 1
+
+
+def cyclegan_dataset(name: str, split: str = "train", size: int = 64, root: str | Path | None = None,
+                     download: bool = True, limit: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """One of the CycleGAN authors' unpaired data sets (e.g. "apple2orange", "horse2zebra"), downloaded
+    once into root/cyclegan/NAME and checked, as two tensors (N, 3, size, size) in [-1, 1]: domain A
+    and domain B of `split` ("train" or "test"), at most `limit` images each (reduced sizes such as 64
+    or 128 px train in minutes on a Colab GPU)."""
+    if split not in ("train", "test"):
+        raise ValueError(f"split must be 'train' or 'test', not {split!r}")
+    root = Path(root).expanduser() if root is not None else default_root()
+    folder = root / "cyclegan" / name
+    if not (folder / f"{split}A").is_dir():
+        if not download:
+            raise DataNotFoundError(f"{folder / (split + 'A')} is missing and download=False; run with "
+                                    "download=True where the internet is reachable, or use gankit.data.unpaired_digits().")
+        _download_cyclegan(name, folder)
+    return _read_folder(folder / f"{split}A", size, limit), _read_folder(folder / f"{split}B", size, limit)

@@ -60,3 +60,26 @@ def pix2pix_g_loss(fake_patches: torch.Tensor, fake: torch.Tensor, target: torch
     weighs what it weighs in the paper. The L1 term keeps G near the target; the patch term makes it sharp.
     """
     return -F.logsigmoid(fake_patches).mean() + lam * (fake - target).abs().mean()
+
+
+# CycleGAN (Zhu et al. 2017): least-squares adversarial losses (Mao et al.'s LSGAN) on raw D outputs,
+# which the reference uses because they train more stably than the log loss; cycle and identity L1.
+
+def lsgan_d_loss(real_out: torch.Tensor, fake_out: torch.Tensor) -> torch.Tensor:
+    """J(D) = 1/2 [E (D(y) - 1)^2 + E D(G(x))^2]: real outputs pulled to 1, fakes to 0 (per patch)."""
+    return 0.5 * ((real_out - 1).pow(2).mean() + fake_out.pow(2).mean())
+
+
+def lsgan_g_loss(fake_out: torch.Tensor) -> torch.Tensor:
+    """J(G) = E (D(G(x)) - 1)^2: G wants D to call its outputs real."""
+    return (fake_out - 1).pow(2).mean()
+
+
+def cycle_loss(real: torch.Tensor, reconstructed: torch.Tensor, lam: float = 10.0) -> torch.Tensor:
+    """lambda E ||F(G(x)) - x||_1: going there and back must return the input."""
+    return lam * (reconstructed - real).abs().mean()
+
+
+def identity_loss(real: torch.Tensor, same: torch.Tensor, lam: float = 10.0) -> torch.Tensor:
+    """0.5 lambda E ||G(y) - y||_1: an image already in G's target domain should pass through unchanged."""
+    return 0.5 * lam * (same - real).abs().mean()

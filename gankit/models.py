@@ -234,6 +234,53 @@ class PatchDiscriminator(nn.Module):
         return self.model(x)
 
 
+def _instance_norm(channels: int) -> nn.InstanceNorm2d:
+    """CycleGAN's normalisation: per image and channel, no learned scale or shift, no running averages."""
+    return nn.InstanceNorm2d(channels, affine=False, track_running_stats=False)
+
+
+class ResnetBlock(nn.Module):
+    """x + F(x), F = pad, 3x3 conv, norm, ReLU, pad, 3x3 conv, norm: a residual block keeps the image
+    and learns only the change. (N, dim, H, W) -> (N, dim, H, W)."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.conv_block = nn.Sequential(
+            nn.ReflectionPad2d(1), nn.Conv2d(dim, dim, 3), _instance_norm(dim), nn.ReLU(True),
+            nn.ReflectionPad2d(1), nn.Conv2d(dim, dim, 3), _instance_norm(dim),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv_block(x)
+
+
+class ResnetGenerator(nn.Module):
+    """CycleGAN's generator (the reference's ResnetGenerator with instance norm, no dropout; same layers
+    and state-dict keys, so its published weights load): 7x7 conv, two stride-2 convs down, n_blocks
+    residual blocks, two stride-2 transposed convs up, 7x7 conv, tanh. Reflection padding avoids
+    border artefacts; instance norm has no affine parameters, so the convolutions keep their bias.
+
+    x (N, in_channels, H, W) -> (N, 4 ngf, H/4, W/4) -> (N, out_channels, H, W) in [-1, 1]; H, W
+    multiples of 4. The reference: ngf = 64, n_blocks = 9 at 256 px (6 at 128 px).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, ngf: int = 64, n_blocks: int = 9):
+        super().__init__()
+        layers = [nn.ReflectionPad2d(3), nn.Conv2d(in_channels, ngf, 7), _instance_norm(ngf), nn.ReLU(True)]
+        for mult in (1, 2):  # down: ngf -> 2 ngf -> 4 ngf, halving the size each time
+            layers += [nn.Conv2d(ngf * mult, ngf * mult * 2, 3, stride=2, padding=1), _instance_norm(ngf * mult * 2),
+                       nn.ReLU(True)]
+        layers += [ResnetBlock(4 * ngf) for _ in range(n_blocks)]
+        for mult in (4, 2):  # up: 4 ngf -> 2 ngf -> ngf, doubling the size each time
+            layers += [nn.ConvTranspose2d(ngf * mult, ngf * mult // 2, 3, stride=2, padding=1, output_padding=1),
+                       _instance_norm(ngf * mult // 2), nn.ReLU(True)]
+        layers += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, out_channels, 7), nn.Tanh()]
+        self.model = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x)
+
+
 def dcgan_init(module: nn.Module) -> None:
     """DCGAN's initialisation, N(0, 0.02) weights; use as `model.apply(dcgan_init)`."""
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):

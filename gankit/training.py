@@ -152,6 +152,41 @@ def _call_g(G: nn.Module, z: torch.Tensor, c: torch.Tensor | None) -> torch.Tens
     return G(z) if c is None else G(z, c)
 
 
+def run_loop(history: History, start: int, steps: int, one_step: Callable[[], dict], snapshot: Callable[[int], None],
+             save: Callable[[int], None], *, snapshot_every: int, checkpoint_every: int, max_seconds: float | None,
+             progress: bool, postfix: Callable[[dict], dict], end: int | None = None, desc: str = "training") -> History:
+    """What every training run shares: iterations start+1 .. end (default steps) of one_step(), each
+    recorded; snapshots every snapshot_every and at the end; a checkpoint every checkpoint_every and
+    when the run stops; a progress bar (in seconds under a max_seconds budget, which stops the run)."""
+    end = steps if end is None else min(end, steps)
+    t0 = time.perf_counter() - history.seconds
+    if max_seconds is None:
+        bar = tqdm(initial=start, total=steps, disable=not progress, desc=desc, unit="it")
+    else:  # a time budget: the bar counts seconds, since the number of iterations is not known ahead
+        bar = tqdm(total=round(max_seconds), disable=not progress, desc=desc, unit="s",
+                   bar_format="{l_bar}{bar}| {n:.0f}/{total_fmt} s{postfix}")
+    for step in range(start, end):
+        stats = one_step()
+        history.record(step + 1, stats)
+        if (step + 1) % snapshot_every == 0 or step + 1 == end:
+            snapshot(step + 1)
+        if (step + 1) % 20 == 0:
+            bar.set_postfix(**postfix(stats))
+        if (step + 1) % checkpoint_every == 0:
+            history.seconds = time.perf_counter() - t0
+            save(step + 1)
+        elapsed = time.perf_counter() - t0
+        bar.update(1 if max_seconds is None else min(elapsed, max_seconds) - bar.n)
+        if max_seconds is not None and elapsed > max_seconds:
+            if history.snapshot_steps[-1:] != [step + 1]:
+                snapshot(step + 1)
+            break
+    bar.close()
+    history.seconds = time.perf_counter() - t0
+    save(history.step[-1] if history.step else start)
+    return history
+
+
 def train(G: nn.Module, D: nn.Module, images: torch.Tensor, *, steps: int, condition: torch.Tensor | None = None,
           generate: Callable = _call_g, z_dim: int | None = None,
           batch_size: int = 64, k: int = 1, lr: float = 2e-4, opt_G=None, opt_D=None, step_fn=train_iteration,
@@ -215,36 +250,15 @@ def train(G: nn.Module, D: nn.Module, images: torch.Tensor, *, steps: int, condi
         G.train()
         history.snapshot_steps.append(step)
 
-    t0 = time.perf_counter() - history.seconds
-    if max_seconds is None:
-        bar = tqdm(initial=start, total=steps, disable=not progress, desc="training", unit="it")
-    else:  # a time budget: the bar counts seconds, since the number of iterations is not known ahead
-        bar = tqdm(total=round(max_seconds), disable=not progress, desc="training", unit="s",
-                   bar_format="{l_bar}{bar}| {n:.0f}/{total_fmt} s{postfix}")
-    step = start
-    for step in range(start, steps):
+    def one_step() -> dict:
         idx = torch.randint(len(data), (k, batch_size), generator=rng).to(dev)
         batches = [data[i] if cond is None else (data[i], cond[i]) for i in idx]
-        stats = step_fn(G, D, opt_G, opt_D, batches, sample_z, d_loss_fn, g_loss_fn)
-        history.record(step + 1, stats)
-        if (step + 1) % snapshot_every == 0 or step + 1 == steps:
-            snapshot(step + 1)
-        if (step + 1) % 20 == 0:
-            bar.set_postfix(d_loss=f"{stats['d_loss']:.3f}", g_loss=f"{stats['g_loss']:.3f}",
-                            D_x=f"{stats['d_real']:.2f}", D_G_z=f"{stats['d_fake']:.2f}")
-        if (step + 1) % checkpoint_every == 0:
-            history.seconds = time.perf_counter() - t0
-            save(step + 1)
-        elapsed = time.perf_counter() - t0
-        bar.update(1 if max_seconds is None else min(elapsed, max_seconds) - bar.n)
-        if max_seconds is not None and elapsed > max_seconds:
-            if not history.snapshot_steps or history.snapshot_steps[-1] != step + 1:
-                snapshot(step + 1)
-            break
-    bar.close()
-    history.seconds = time.perf_counter() - t0
-    save(history.step[-1] if history.step else start)
-    return history
+        return step_fn(G, D, opt_G, opt_D, batches, sample_z, d_loss_fn, g_loss_fn)
+
+    return run_loop(history, start, steps, one_step, snapshot, save, snapshot_every=snapshot_every,
+                    checkpoint_every=checkpoint_every, max_seconds=max_seconds, progress=progress,
+                    postfix=lambda s: dict(d_loss=f"{s['d_loss']:.3f}", g_loss=f"{s['g_loss']:.3f}",
+                                           D_x=f"{s['d_real']:.2f}", D_G_z=f"{s['d_fake']:.2f}"))
 
 
 def train_conditional(G: nn.Module, D: nn.Module, images: torch.Tensor, labels: torch.Tensor, **options) -> History:

@@ -1,4 +1,4 @@
-"""Labs 1, 2 and 4: each check passes the solution, fails the release, and names every catalogued mistake."""
+"""Labs 1, 2, 4 and 5: each check passes the solution, fails the release, and names every catalogued mistake."""
 import re
 
 import pytest
@@ -6,9 +6,10 @@ import pytest
 import lab01_mistakes
 import lab02_mistakes
 import lab04_mistakes
+import lab05_mistakes
 from gankit import losses
 from gankit.checks import CheckFailed
-from gankit.checks import cgan, minimax, optimal_d
+from gankit.checks import cgan, cyclegan, minimax, optimal_d
 from notebook_edits import answer_namespace, apply
 
 RUNS = {
@@ -36,8 +37,17 @@ RUNS = {
         "ex-patch-d-loss": lambda ns: cgan.check_patch_d_loss(ns["patch_d_loss"]),
         "ex-pix2pix-g-loss": lambda ns: cgan.check_pix2pix_g_loss(ns["pix2pix_g_loss"]),
     },
+    "05-cyclegan": {
+        "ex-lsgan": lambda ns: cyclegan.check_lsgan_losses(ns["lsgan_d_loss"], ns["lsgan_g_loss"]),
+        "ex-cycle": lambda ns: cyclegan.check_cycle_loss(ns["cycle_loss"]),
+        "ex-identity": lambda ns: cyclegan.check_identity_loss(ns["identity_loss"]),
+        "ex-generator-loss": lambda ns: cyclegan.check_generator_loss(ns["generator_loss"]),
+        "ex-image-pool": lambda ns: cyclegan.check_image_pool(ns["ImagePool"]),
+        "ex-train-step": lambda ns: cyclegan.check_train_step(ns["train_step"]),
+    },
 }
-CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes, "04-cgan": lab04_mistakes}
+CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes, "04-cgan": lab04_mistakes,
+             "05-cyclegan": lab05_mistakes}
 CASES = [(lab, gid) for lab in RUNS for gid in RUNS[lab]]
 MISTAKES = [(lab, *m) for lab, mod in CATALOGUE.items() for m in mod.MISTAKES]
 

@@ -15,7 +15,7 @@ import pytest
 from gankit.grading.course import GradingError
 from gankit.grading.grade import grade
 from lab03_mistakes import MISTAKES, TEST_OF
-from notebook_edits import apply
+from notebook_edits import apply, mistake_packs
 
 LAB = "03-vanilla-gan"
 POINTS = {"test-generator": 2, "test-discriminator": 2, "test-d-loss": 3, "test-g-loss": 3,
@@ -23,8 +23,7 @@ POINTS = {"test-generator": 2, "test-discriminator": 2, "test-d-loss": 3, "test-
 FULL = sum(POINTS.values())
 
 
-def slug(name):
-    return "mistake-" + "".join(ch if ch.isalnum() else "-" for ch in name)
+PACKS = mistake_packs(MISTAKES)  # one mistake per exercise per notebook: 4 notebooks, not 14
 
 
 def _cell(nb, grade_id):
@@ -51,8 +50,11 @@ def graded(tmp_path_factory, root, lab3_solution, lab3_release):
     nbformat.write(deleted, str(subs / "deleted-test.ipynb"))
     loop = apply(lab3_solution, "ex-d-loss", "    return -0.5", "    while True:\n        pass\n    return -0.5")
     nbformat.write(loop, str(subs / "infinite-loop.ipynb"))
-    for name, gid, old, new, _ in MISTAKES:
-        nbformat.write(apply(lab3_solution, gid, old, new), str(subs / f"{slug(name)}.ipynb"))
+    for i, pack in enumerate(PACKS):
+        nb = lab3_solution
+        for _, gid, old, new, _ in pack:
+            nb = apply(nb, gid, old, new)
+        nbformat.write(nb, str(subs / f"mistakes-{i}.ipynb"))
     before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in subs.iterdir()}
     out = tmp_path_factory.mktemp("graded")
     rows = grade(subs, LAB, out, project=root, timeout=20, progress=False)
@@ -63,7 +65,7 @@ def graded(tmp_path_factory, root, lab3_solution, lab3_release):
             "unchanged": before == after, "n": len(before)}
 
 
-pytestmark = pytest.mark.slow  # the module-wide fixture grades 21 notebooks
+pytestmark = pytest.mark.slow  # the module-wide fixture grades 11 notebooks
 
 
 def test_every_submission_gets_a_row_and_feedback(graded):
@@ -118,15 +120,15 @@ def test_infinite_loop_costs_only_its_exercise(graded):
     assert row["test-d-loss"] == 0 and row["score"] == FULL - POINTS["test-d-loss"]
 
 
-@pytest.mark.parametrize("name,grade_id,old,new,phrase", MISTAKES, ids=[m[0] for m in MISTAKES])
-def test_each_mistake_loses_its_exercise_with_a_reason_that_names_it(graded, name, grade_id, old, new, phrase):
-    row = graded["rows"][slug(name)]
-    test = TEST_OF[grade_id]
-    assert row[test] == 0, f"{name}: {test} still scored"
-    assert row["score"] == FULL - POINTS[test], f"{name}: other exercises lost points: {row['reason']}"
-    assert phrase in row["reason"]
-    page = (graded["out"] / "feedback" / f"{slug(name)}.html").read_text()
-    assert phrase in page
+@pytest.mark.parametrize("pack", range(len(PACKS)), ids=[" + ".join(m[0] for m in p) for p in PACKS])
+def test_each_mistake_loses_its_exercise_with_a_reason_that_names_it(graded, pack):
+    row = graded["rows"][f"mistakes-{pack}"]
+    page = (graded["out"] / "feedback" / f"mistakes-{pack}.html").read_text()
+    for name, grade_id, _, _, phrase in PACKS[pack]:
+        assert row[TEST_OF[grade_id]] == 0, f"{name}: {TEST_OF[grade_id]} still scored"
+        assert phrase in row["reason"] and phrase in page, f"{name}: {phrase!r} not in {row['reason']!r}"
+    lost = sum(POINTS[TEST_OF[gid]] for _, gid, *_ in PACKS[pack])
+    assert row["score"] == FULL - lost, f"other exercises lost points: {row['reason']}"
 
 
 def test_feedback_reveals_no_hidden_test(graded, lab3_solution):

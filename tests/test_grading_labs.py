@@ -1,4 +1,4 @@
-"""`gankit grade` on Labs 1, 2 and 4: the solution scores full marks, the release zero on every exercise,
+"""`gankit grade` on Labs 1, 2, 4 and 5: the solution scores full marks, the release zero on every exercise,
 and every catalogued mistake costs exactly its exercise's points with a reason naming it.
 
 Mistakes are graded in packs (one per exercise per notebook) to keep the run short: each exercise is
@@ -10,12 +10,14 @@ import pytest
 import lab01_mistakes
 import lab02_mistakes
 import lab04_mistakes
+import lab05_mistakes
 from gankit.grading.grade import grade
 from notebook_edits import apply, mistake_packs
 
-CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes, "04-cgan": lab04_mistakes}
+CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes, "04-cgan": lab04_mistakes,
+             "05-cyclegan": lab05_mistakes}
 MANUAL = {"01-minimax": ["q-saturation", "q-collapse"], "02-optimal-d": ["q-saturation", "q-two-sample"],
-          "04-cgan": ["q-same-label", "q-l1-and-patch"]}
+          "04-cgan": ["q-same-label", "q-l1-and-patch"], "05-cyclegan": ["q-cycle", "q-identity", "q-pool"]}
 
 pytestmark = pytest.mark.slow
 

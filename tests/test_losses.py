@@ -78,3 +78,11 @@ def test_pix2pix_g_loss_is_patch_cross_entropy_plus_lambda_l1():
     patches, target = torch.zeros(2, 1, 3, 3), torch.zeros(2, 1, 4, 4)
     assert losses.pix2pix_g_loss(patches, target + 0.25, target).item() == pytest.approx(math.log(2) + 25)
     assert losses.pix2pix_g_loss(patches, target - 0.25, target, lam=4).item() == pytest.approx(math.log(2) + 1)
+
+
+def test_cyclegan_losses_closed_forms():
+    ones, zeros = torch.ones(2, 1, 3, 3), torch.zeros(2, 1, 3, 3)
+    assert losses.lsgan_d_loss(ones, zeros).item() == 0 and losses.lsgan_d_loss(zeros, ones).item() == 1
+    assert losses.lsgan_g_loss(zeros).item() == 1 and losses.lsgan_g_loss(ones).item() == 0
+    assert losses.cycle_loss(zeros, zeros + 0.5).item() == pytest.approx(5.0)
+    assert losses.identity_loss(zeros, zeros - 0.5, lam=2).item() == pytest.approx(0.5)
