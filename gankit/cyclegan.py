@@ -214,9 +214,9 @@ def digit_report(G: nn.Module, F: nn.Module, X, Y, judge: nn.Module, n: int = 10
     """How well a CycleGAN on `data.unpaired_digits` keeps the content, on n images of each domain.
 
     cycle_x / cycle_y: mean |F(G(x)) - x| and |G(F(y)) - y| (pixels in [-1, 1]); kept_x: how often the
-    digit classifier reads G(x) (turned back to light-on-dark, the classifier's contrast) as x's digit;
-    kept_y: how often it reads F(y) as y's digit. For reference, real_y: how often it reads the real
-    images of Y, inverted, correctly (thick strokes are harder for it than MNIST's own).
+    digit classifier reads G(x) as x's digit; kept_y: how often it reads F(y) as y's digit. For
+    reference, real_y: how often it reads the real images of Y correctly (bold strokes are harder for
+    it than MNIST's own).
     """
     from gankit import classifier
 
@@ -225,7 +225,7 @@ def digit_report(G: nn.Module, F: nn.Module, X, Y, judge: nn.Module, n: int = 10
     return {
         "cycle_x": (translate(F, fake_y) - x).abs().mean().item(),
         "cycle_y": (translate(G, fake_x) - y).abs().mean().item(),
-        "kept_x": classifier.accuracy(judge, -fake_y, X.labels[:n]),
+        "kept_x": classifier.accuracy(judge, fake_y, X.labels[:n]),
         "kept_y": classifier.accuracy(judge, fake_x, Y.labels[:n]),
-        "real_y": classifier.accuracy(judge, -y, Y.labels[:n]),
+        "real_y": classifier.accuracy(judge, y, Y.labels[:n]),
     }

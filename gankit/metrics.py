@@ -1,9 +1,11 @@
 """Measuring generators: pure functions on samples or features.
 
-Mode coverage on toy mixtures (Lab 1, reused by Lab 6).
+Mode coverage on toy mixtures (Lab 1, reused by Lab 6); Frechet distance (FID), Inception Score,
+KID, the Parzen-window log-likelihood and precision / recall on features (Lab 6).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -37,3 +39,124 @@ def mode_coverage(samples: torch.Tensor, means: torch.Tensor, std: float, n_std:
     counts = torch.bincount(nearest[good], minlength=len(means))
     captured = int((counts >= min_share * len(samples)).sum())
     return Coverage(captured, len(means), good.float().mean().item(), counts.tolist())
+
+
+# Sample-quality metrics on features (Lab 6). All take arrays or tensors of shape (N, d) and compute
+# in float64 on the CPU: the sums over thousands of dimensions lose digits in float32.
+
+def _features(x, name: str) -> torch.Tensor:
+    t = torch.as_tensor(x).detach().to("cpu", torch.float64)
+    if t.dim() != 2 or len(t) < 2:
+        raise ValueError(f"{name} must be features of shape (N, d) with N >= 2, got {tuple(t.shape)}.")
+    return t
+
+
+def _sqrtm_psd(a: torch.Tensor) -> torch.Tensor:
+    """Square root of a symmetric positive semi-definite matrix (rounding's negative eigenvalues set to 0)."""
+    w, v = torch.linalg.eigh(a)
+    return (v * w.clamp(min=0).sqrt()) @ v.T
+
+
+def frechet_distance(feats_a, feats_b) -> float:
+    """The Frechet distance between Gaussians fitted to two feature sets (FID on Inception features):
+
+        d^2 = |mu_a - mu_b|^2 + tr(S_a) + tr(S_b) - 2 tr((S_a S_b)^(1/2)).
+
+    tr((S_a S_b)^(1/2)) is the sum of the square roots of the eigenvalues of S_a^(1/2) S_b S_a^(1/2), a
+    symmetric PSD matrix with the same eigenvalues as S_a S_b: two symmetric eigendecompositions
+    instead of a general matrix square root (scipy's sqrtm, which pytorch-fid uses), faster and
+    stable where the covariances are singular (N <= d).
+    """
+    a, b = _features(feats_a, "feats_a"), _features(feats_b, "feats_b")
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"the feature sets have different widths: {a.shape[1]} and {b.shape[1]}.")
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    s_a, s_b = torch.cov(a.T).reshape(a.shape[1], -1), torch.cov(b.T).reshape(b.shape[1], -1)
+    root_a = _sqrtm_psd(s_a)
+    cross = torch.linalg.eigvalsh(root_a @ s_b @ root_a).clamp(min=0).sqrt().sum()
+    return ((mu_a - mu_b).pow(2).sum() + s_a.trace() + s_b.trace() - 2 * cross).item()
+
+
+def inception_score(probs, splits: int = 10) -> tuple[float, float]:
+    """IS = exp(E_x KL(p(y|x) || p(y))) from class probabilities (N, classes), on `splits` equal parts
+    of the samples (Salimans et al. 2016); returns the mean and standard deviation over the parts.
+    1 for a generator whose samples all get the same prediction, the number of classes at most."""
+    p = _features(probs, "probs")
+    if (p < 0).any() or not torch.allclose(p.sum(1), torch.ones(len(p), dtype=p.dtype), atol=1e-4):
+        raise ValueError("probs must be class probabilities (rows of non-negative numbers summing to 1): apply softmax.")
+    scores = []
+    for part in p.chunk(splits):
+        marginal = part.mean(0, keepdim=True)
+        kl = torch.where(part > 0, part * (part.log() - marginal.log()), torch.zeros_like(part)).sum(1)  # 0 log 0 = 0
+        scores.append(kl.mean().exp())
+    scores = torch.stack(scores)
+    return scores.mean().item(), (scores.std(unbiased=False).item() if len(scores) > 1 else 0.0)
+
+
+def kernel_inception_distance(feats_a, feats_b, n_subsets: int = 100, subset_size: int = 1000,
+                              seed: int = 0) -> tuple[float, float]:
+    """KID (Binkowski et al. 2018): the unbiased estimate of MMD^2 with the polynomial kernel
+    k(x, y) = (x.y / d + 1)^3, averaged over random subsets; returns its mean and standard deviation.
+    Unbiased: its expectation is 0 when both sets come from the same distribution, at any size."""
+    a, b = _features(feats_a, "feats_a"), _features(feats_b, "feats_b")
+    m = min(subset_size, len(a), len(b))
+    d, rng = a.shape[1], torch.Generator().manual_seed(seed)
+    values = []
+    for _ in range(n_subsets):
+        x = a[torch.randperm(len(a), generator=rng)[:m]]
+        y = b[torch.randperm(len(b), generator=rng)[:m]]
+        k_xx, k_yy, k_xy = [(u @ v.T / d + 1).pow(3) for u, v in ((x, x), (y, y), (x, y))]
+        off = m * (m - 1)
+        values.append((k_xx.sum() - k_xx.trace()) / off + (k_yy.sum() - k_yy.trace()) / off - 2 * k_xy.mean())
+    values = torch.stack(values)
+    return values.mean().item(), (values.std(unbiased=False).item() if len(values) > 1 else 0.0)
+
+
+def parzen_log_likelihood(samples, test, sigma: float, batch_size: int = 500) -> torch.Tensor:
+    """Log-likelihood of each test point under a Gaussian Parzen window on the samples (the 2014
+    paper's Table 1): log p(x) = logmeanexp_i [-|x - s_i|^2 / (2 sigma^2)] - d/2 log(2 pi sigma^2).
+
+    Log-mean-exp, not the mean of the logs, and in batches of test points, so 10,000 x 10,000 fits in
+    memory. Returns (N_test,) float64."""
+    s, t = _features(samples, "samples"), _features(test, "test")
+    d = s.shape[1]
+    norm = -0.5 * d * math.log(2 * math.pi * sigma ** 2) - math.log(len(s))
+    out = [torch.logsumexp(-torch.cdist(batch, s).pow(2) / (2 * sigma ** 2), dim=1) + norm
+           for batch in t.split(batch_size)]
+    return torch.cat(out)
+
+
+@dataclass(frozen=True)
+class ParzenResult:
+    sigma: float        # chosen on the validation set
+    mean: float         # mean log-likelihood of the test set
+    stderr: float       # its standard error
+    validation: dict    # sigma -> mean validation log-likelihood
+
+    def __str__(self) -> str:
+        return f"{self.mean:.1f} +- {self.stderr:.1f} (sigma = {self.sigma:g}, chosen on the validation set)"
+
+
+def parzen_protocol(samples, validation, test, sigmas=None, batch_size: int = 500) -> ParzenResult:
+    """The paper's protocol: sigma chosen by the validation log-likelihood from a grid (the test set
+    is never used for it), then the test set's mean log-likelihood and its standard error."""
+    sigmas = list(sigmas) if sigmas is not None else [float(x) for x in torch.logspace(-1, 0, 10)]
+    scores = {sig: parzen_log_likelihood(samples, validation, sig, batch_size).mean().item() for sig in sigmas}
+    best = max(scores, key=scores.get)
+    ll = parzen_log_likelihood(samples, test, best, batch_size)
+    return ParzenResult(best, ll.mean().item(), (ll.std() / math.sqrt(len(ll))).item(), scores)
+
+
+def precision_recall(real_feats, fake_feats, k: int = 3) -> tuple[float, float]:
+    """Improved precision and recall (Kynkaanniemi et al. 2019): each set's manifold is the union of
+    balls around its points reaching their k-th nearest neighbour. Precision: share of fakes inside
+    the real manifold (quality); recall: share of reals inside the fake manifold (coverage)."""
+    real, fake = _features(real_feats, "real_feats"), _features(fake_feats, "fake_feats")
+
+    def radii(x):  # distance to the k-th neighbour, the point itself excluded
+        return torch.cdist(x, x).kthvalue(k + 1, dim=1).values
+
+    def inside(points, centres, r):
+        return (torch.cdist(points, centres) <= r.unsqueeze(0)).any(dim=1).float().mean().item()
+
+    return inside(fake, real, radii(real)), inside(real, fake, radii(fake))
