@@ -4,7 +4,7 @@ It is trained on real images the GANs never see (the MNIST test set; the labs tr
 training set), then asked what it reads in each sample: a blurry or ambiguous digit gets a low top
 probability, a collapsed generator a narrow class spread, a conditional generator that ignores its
 label a low accuracy against the requested classes. Its trained weights ship with the package
-(`pretrained()`, about 0.4 MB) and are rebuilt by `gankit train-classifier`.
+(`pretrained()`, about 0.2 MB) and are rebuilt by `gankit train-classifier`.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ class DigitClassifier(nn.Module):
 
     def __init__(self, width: int = 16, hidden: int = 64):
         super().__init__()
+        self.config = {"width": width, "hidden": hidden}  # what pretrained() needs to rebuild it
         self.body = nn.Sequential(
             nn.Conv2d(1, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 28 -> 14
             nn.Conv2d(width, 2 * width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 14 -> 7
@@ -88,7 +89,7 @@ def build_weights(out: str | Path = WEIGHTS, *, epochs: int = 15, seed: int = 0,
     # float16 halves the file; the logits move by ~1e-3 (the report is measured after rounding)
     model.load_state_dict({k: v.half().float() for k, v in model.state_dict().items()})
     report["accuracy"] = round(accuracy(model, held_out.images, held_out.labels), 4)
-    torch.save({"config": {"width": 16, "hidden": 64}, "report": report,
+    torch.save({"config": model.config, "report": report,
                 "weights": {k: v.half() for k, v in model.state_dict().items()}}, out)
     return report
 

@@ -42,8 +42,9 @@ def _first_linear(model: nn.Module) -> nn.Linear:
     return layer
 
 
-def _label_part(model: nn.Module, call, data_width: int, name: str) -> torch.Tensor:
-    """What the first layer of `model` receives beside the data (the label's representation)."""
+def _label_part(model: nn.Module, call, data_width: int, name: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """What the first layer of `model` receives beside the data (the label's representation), read at
+    either end of its input: ([data, y] -> y, [y, data] -> y)."""
     seen = []
     hook = _first_linear(model).register_forward_pre_hook(lambda m, args: seen.append(args[0].detach()))
     try:
@@ -54,7 +55,7 @@ def _label_part(model: nn.Module, call, data_width: int, name: str) -> torch.Ten
     require(inputs.shape[1] > data_width, f"label not given to {name}: its first layer takes {inputs.shape[1]} "
                                           f"inputs, only the {data_width} of the data; concatenate one_hot(y).")
     extra = inputs.shape[1] - data_width
-    return torch.cat([inputs[:, data_width:], inputs[:, :extra]], dim=1)  # [data, y] or [y, data]: either end
+    return inputs[:, data_width:], inputs[:, :extra]
 
 
 def _mlp_count(widths) -> int:
@@ -91,11 +92,9 @@ def check_conditional_nets(CondGenerator, CondDiscriminator) -> None:
     g_label = _label_part(G, lambda: G(z, y), Z_DIM, "G")
     d_label = _label_part(D, lambda: D(x, y), 784, "D")
     want = F.one_hot(y, N_CLASSES).float()
-    g_ok = any(torch.equal(part, want) for part in g_label.split(N_CLASSES, dim=1)[:2])
-    d_ok = any(torch.equal(part, want) for part in d_label.split(N_CLASSES, dim=1)[:2])
-    if g_ok != d_ok or not g_ok:
+    if not (any(torch.equal(part, want) for part in g_label) and any(torch.equal(part, want) for part in d_label)):
         raise CheckFailed(f"G and D see different label encodings: for label {y[1].item()} G's first layer gets "
-                          f"{g_label[1, :N_CLASSES].tolist()} beside z and D's gets {d_label[1, :N_CLASSES].tolist()} "
+                          f"{g_label[0][1].tolist()} beside z and D's gets {d_label[0][1].tolist()} "
                           "beside x; both must receive the same one_hot(y), so that y means the same to both.")
     other = (y + 1) % N_CLASSES
     with torch.no_grad():
