@@ -11,8 +11,12 @@ from gankit import metrics
 def test_frechet_distance_matches_pytorch_fid():
     fid = pytest.importorskip("pytorch_fid.fid_score", reason="pytorch-fid is a test dependency (pip install -e .[test])")
     rng = np.random.default_rng(0)
-    for n, d, rel in ((400, 32, 1e-6), (30, 40, 1e-5)):  # the second: N <= d, singular covariances
+    # N > d (Cholesky factors); N <= d (the centred features as factors); N > d with a repeated and a
+    # constant feature (singular covariance: Cholesky fails, the symmetric square root is the factor)
+    for n, d, rel, singular in ((400, 32, 1e-6, False), (30, 40, 1e-5, False), (400, 32, 1e-5, True)):
         a = rng.normal(size=(n, d))
+        if singular:
+            a[:, 1], a[:, 2] = a[:, 0], 3.0
         b = rng.normal(size=(n, d)) @ rng.normal(size=(d, d)) * 0.3 + 0.5
         want = fid.calculate_frechet_distance(a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False))
         assert metrics.frechet_distance(a, b) == pytest.approx(want, rel=rel)
