@@ -41,7 +41,7 @@ def grade(args) -> None:
     from gankit.grading.grade import grade as do_grade
 
     rows = do_grade(args.submissions, args.lab, args.out, project=args.project, timeout=args.timeout,
-                    fast=not args.full)
+                    fast=not args.full, jobs=args.jobs)
     out = Path(args.out)
     for r in rows:
         print(f"{r['student_id']}: {r['score']:g}/{r['max_score']:g} {r['status']}")
@@ -81,6 +81,8 @@ def main(argv=None) -> int:
     g.add_argument("--out", default="graded", help="where gradebook.csv and feedback/ go (default: graded)")
     g.add_argument("--timeout", type=int, default=120, help="seconds each cell may run (default: 120)")
     g.add_argument("--full", action="store_true", help="grade with the full training budgets, not fast mode")
+    g.add_argument("--jobs", type=int, default=1,
+                   help="submissions graded at once, in separate processes (default: 1; try the number of cores)")
     g.add_argument("--project", default=None, help="the course repository (default: found from here)")
     g.set_defaults(run=grade)
 

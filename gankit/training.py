@@ -284,12 +284,20 @@ def train_pix2pix(G: nn.Module, D: nn.Module, inputs: torch.Tensor, targets: tor
 
 
 @torch.no_grad()
-def sample(G: nn.Module, n: int, *, seed: int = 0, device=None, batch_size: int = 500) -> torch.Tensor:
-    """n images from G (in eval mode), (n, 1, 28, 28) in [-1, 1] on the CPU."""
+def sample(G: nn.Module, n: int, *, seed: int = 0, device=None, batch_size: int = 500,
+           labels: torch.Tensor | None = None) -> torch.Tensor:
+    """n images from G (in eval mode), (n, 1, 28, 28) in [-1, 1] on the CPU; a conditional G gets
+    `labels` (n,), one per image: G(z, labels)."""
+    if labels is not None and len(labels) != n:
+        raise ValueError(f"labels must give one class per image: {n} images, {len(labels)} labels.")
     dev = next(G.parameters()).device if device is None else torch.device(device)
     rng = torch.Generator().manual_seed(seed)
     was_training = G.training
     G.eval()
-    out = [G(torch.randn(min(batch_size, n - i), G.z_dim, generator=rng).to(dev)).cpu() for i in range(0, n, batch_size)]
+    out = []
+    with torch.no_grad():
+        for i in range(0, n, batch_size):
+            z = torch.randn(min(batch_size, n - i), G.z_dim, generator=rng).to(dev)
+            out.append((G(z) if labels is None else G(z, labels[i:i + len(z)].to(dev))).cpu())
     G.train(was_training)
     return torch.cat(out)

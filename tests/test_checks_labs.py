@@ -1,4 +1,4 @@
-"""Labs 1, 2, 4 and 5: each check passes the solution, fails the release, and names every catalogued mistake."""
+"""Labs 1, 2, 4, 5 and 6: each check passes the solution, fails the release, and names every catalogued mistake."""
 import re
 
 import pytest
@@ -7,9 +7,10 @@ import lab01_mistakes
 import lab02_mistakes
 import lab04_mistakes
 import lab05_mistakes
+import lab06_mistakes
 from gankit import losses
 from gankit.checks import CheckFailed
-from gankit.checks import cgan, cyclegan, minimax, optimal_d
+from gankit.checks import cgan, cyclegan, evaluation, minimax, optimal_d
 from notebook_edits import answer_namespace, apply
 
 RUNS = {
@@ -45,9 +46,16 @@ RUNS = {
         "ex-image-pool": lambda ns: cyclegan.check_image_pool(ns["ImagePool"]),
         "ex-train-step": lambda ns: cyclegan.check_train_step(ns["train_step"]),
     },
+    "06-evaluation": {
+        "ex-parzen": lambda ns: evaluation.check_parzen(ns["parzen_log_likelihood"]),
+        "ex-parzen-protocol": lambda ns: evaluation.check_parzen_protocol(ns["parzen_protocol"]),
+        "ex-inception-score": lambda ns: evaluation.check_inception_score(ns["inception_score"]),
+        "ex-gaussian-fit": lambda ns: evaluation.check_gaussian_fit(ns["mean_and_covariance"]),
+        "ex-frechet": lambda ns: evaluation.check_frechet(ns["frechet_distance"]),
+    },
 }
 CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes, "04-cgan": lab04_mistakes,
-             "05-cyclegan": lab05_mistakes}
+             "05-cyclegan": lab05_mistakes, "06-evaluation": lab06_mistakes}
 CASES = [(lab, gid) for lab in RUNS for gid in RUNS[lab]]
 MISTAKES = [(lab, *m) for lab, mod in CATALOGUE.items() for m in mod.MISTAKES]
 

@@ -57,7 +57,7 @@ def graded(tmp_path_factory, root, lab3_solution, lab3_release):
         nbformat.write(nb, str(subs / f"mistakes-{i}.ipynb"))
     before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in subs.iterdir()}
     out = tmp_path_factory.mktemp("graded")
-    rows = grade(subs, LAB, out, project=root, timeout=20, progress=False)
+    rows = grade(subs, LAB, out, project=root, timeout=20, progress=False, jobs=2)
     after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in subs.iterdir()}
     with open(out / "gradebook.csv", newline="") as f:
         csv_rows = {r["student_id"]: r for r in csv.DictReader(f)}

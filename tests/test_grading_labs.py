@@ -1,4 +1,4 @@
-"""`gankit grade` on Labs 1, 2, 4 and 5: the solution scores full marks, the release zero on every exercise,
+"""`gankit grade` on Labs 1, 2, 4, 5 and 6: the solution scores full marks, the release zero on every exercise,
 and every catalogued mistake costs exactly its exercise's points with a reason naming it.
 
 Mistakes are graded in packs (one per exercise per notebook) to keep the run short: each exercise is
@@ -11,13 +11,15 @@ import lab01_mistakes
 import lab02_mistakes
 import lab04_mistakes
 import lab05_mistakes
+import lab06_mistakes
 from gankit.grading.grade import grade
 from notebook_edits import apply, mistake_packs
 
 CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes, "04-cgan": lab04_mistakes,
-             "05-cyclegan": lab05_mistakes}
+             "05-cyclegan": lab05_mistakes, "06-evaluation": lab06_mistakes}
 MANUAL = {"01-minimax": ["q-saturation", "q-collapse"], "02-optimal-d": ["q-saturation", "q-two-sample"],
-          "04-cgan": ["q-same-label", "q-l1-and-patch"], "05-cyclegan": ["q-cycle", "q-identity", "q-pool"]}
+          "04-cgan": ["q-same-label", "q-l1-and-patch"], "05-cyclegan": ["q-cycle", "q-identity", "q-pool"],
+          "06-evaluation": ["q-parzen", "q-is-blind", "q-fid-n"]}
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +37,7 @@ def graded(request, tmp_path_factory, root, notebooks):
         for _, gid, old, new, _ in pack:
             nb = apply(nb, gid, old, new)
         nbformat.write(nb, str(subs / f"pack-{i}.ipynb"))
-    rows = {r["student_id"]: r for r in grade(subs, lab, tmp_path_factory.mktemp("graded"), project=root, timeout=30,
+    rows = {r["student_id"]: r for r in grade(subs, lab, tmp_path_factory.mktemp("graded"), project=root, timeout=30, jobs=2,
                                               progress=False)}
     return lab, mod, rows, packs
 

@@ -57,6 +57,18 @@ def test_sample_returns_cpu_images_in_range():
     assert torch.equal(x, training.sample(G, 7, seed=1))
 
 
+def test_sample_gives_a_conditional_generator_one_label_per_image():
+    G = models.ConditionalGenerator(8, ngf=4).eval()
+    labels = torch.tensor([3, 1, 4, 1, 5])
+    x = training.sample(G, 5, seed=2, batch_size=2, labels=labels)
+    rng = torch.Generator().manual_seed(2)
+    z = torch.cat([torch.randn(m, 8, generator=rng) for m in (2, 2, 1)])  # drawn batch by batch, as sample does
+    with torch.no_grad():
+        assert torch.allclose(x, G(z, labels), atol=1e-6)
+    with pytest.raises(ValueError, match="one class per image"):
+        training.sample(G, 4, labels=labels)
+
+
 def test_conditional_training_pairs_images_with_labels_and_resumes(tmp_path):
     labels = torch.arange(200) % 10
 

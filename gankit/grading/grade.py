@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import html
+import os
 import re
 from pathlib import Path
 
@@ -71,16 +72,17 @@ def _write_feedback(path: Path, body: str | None, reason: str, notes: list[str])
 
 
 def grade(submissions: str | Path, lab: str, out: str | Path, *, project: str | Path | None = None,
-          timeout: int = 60, fast: bool = True, progress: bool = True) -> list[dict]:
+          timeout: int = 60, fast: bool = True, progress: bool = True, jobs: int = 1) -> list[dict]:
     """Autograde every `*.ipynb` in `submissions` for `lab`; write out/gradebook.csv and out/feedback/<id>.html.
 
-    Returns the gradebook rows. `timeout` is the limit per cell in seconds; `fast` sets GANKIT_FAST=1.
+    Returns the gradebook rows, in the order of the file names. `timeout` is the limit per cell in
+    seconds; `fast` sets GANKIT_FAST=1; `jobs` > 1 grades in that many processes at once.
     """
-    from tqdm.auto import tqdm
-
     submissions, out = Path(submissions), Path(out)
     if not submissions.is_dir():
         raise GradingError(f"{submissions} is not a folder: pass the folder that holds the submitted .ipynb files.")
+    if jobs < 1:
+        raise GradingError(f"jobs must be 1 or more, got {jobs}: --jobs N grades N submissions at a time.")
     project = find_project(project)
     check_lab(project, lab)
     files = sorted(p for p in submissions.iterdir() if p.suffix == ".ipynb" and p.is_file())
@@ -90,17 +92,40 @@ def grade(submissions: str | Path, lab: str, out: str | Path, *, project: str | 
         raise GradingError(f"--out {out} is inside the submissions folder: choose another folder, "
                            "the submissions are never written to.")
     (out / "feedback").mkdir(parents=True, exist_ok=True)
-    source_nb = nbformat.read(str(project / SOURCE / lab / f"{lab}.ipynb"), as_version=4)
-    graded_ids = [grade_id(c) for c in source_nb.cells
-                  if grade_id(c) and c.metadata["nbgrader"].get("grade")]
-    max_score = _max_score(source_nb)  # every row is out of the same total, readable or not
-    ids = _safe_ids([p.stem for p in files])
-    rows = []
     env = {FAST_ENV: "1"} if fast else {}
+    task = {"project": project, "lab": lab, "out": out, "timeout": timeout, "env": env, "ids": _safe_ids([p.stem for p in files])}
+    if jobs == 1 or len(files) == 1:
+        rows = _grade_files(files, progress=progress, **task)
+    else:
+        rows = _grade_in_parallel(files, jobs, progress, task)
+    graded_ids, _ = _graded_cells(project, lab)
+    with open(out / "gradebook.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=FIXED_COLUMNS + graded_ids + STATUS_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return rows
+
+
+def _graded_cells(project: Path, lab: str):
+    source_nb = nbformat.read(str(project / SOURCE / lab / f"{lab}.ipynb"), as_version=4)
+    return [grade_id(c) for c in source_nb.cells if grade_id(c) and c.metadata["nbgrader"].get("grade")], source_nb
+
+
+def _row(path: Path, lab: str, graded_ids: list[str], max_score: float) -> dict:
+    return {"student_id": path.stem, "assignment": lab, "score": 0.0, "max_score": max_score, **{g: "" for g in graded_ids}}
+
+
+def _grade_files(files: list[Path], *, project: Path, lab: str, out: Path, timeout: int, env: dict, ids: dict,
+                 progress: bool = False) -> list[dict]:
+    """Grade `files` one after another in one throwaway course; one row and one feedback page each."""
+    from tqdm.auto import tqdm
+
+    graded_ids, source_nb = _graded_cells(project, lab)
+    max_score = _max_score(source_nb)  # every row is out of the same total, readable or not
+    rows = []
     with environment(**env), course_directory(project, [lab], timeout) as (root, api):
         for path in tqdm(files, desc=f"grading {lab}", disable=not progress):
-            row = {"student_id": path.stem, "assignment": lab, "score": 0.0, "max_score": max_score,
-                   **{g: "" for g in graded_ids}}
+            row = _row(path, lab, graded_ids, max_score)
             try:
                 prepared, feedback_html = _grade_one(api, root, lab, ids[path.stem], path, source_nb, graded_ids, row)
             except Exception as e:  # one misbehaving notebook must not cost the others their rows
@@ -108,11 +133,48 @@ def grade(submissions: str | Path, lab: str, out: str | Path, *, project: str | 
                 row.update(status="not graded", reason=f"grading failed ({type(e).__name__}: {e})")
             _write_feedback(out / "feedback" / f"{path.stem}.html", feedback_html, row["reason"], prepared.notes)
             rows.append(row)
-    with open(out / "gradebook.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=FIXED_COLUMNS + graded_ids + STATUS_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
     return rows
+
+
+def _grade_in_parallel(files: list[Path], jobs: int, progress: bool, task: dict) -> list[dict]:
+    """Grade in `jobs` worker processes, each taking small batches (one course directory per batch).
+
+    Each notebook's kernel gets an equal share of the cores (OMP_NUM_THREADS), unless the caller set
+    it: torch in two kernels that each take every core runs several times slower than in one.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from tqdm.auto import tqdm
+
+    env = dict(task["env"])
+    if "OMP_NUM_THREADS" not in os.environ:
+        env["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // jobs))
+    task = {**task, "env": env}
+    size = max(1, -(-len(files) // (4 * jobs)))  # about 4 batches per worker: balance against course set-up
+    batches = [files[i:i + size] for i in range(0, len(files), size)]
+    by_student = {}
+    # spawn, not fork: the parent has torch loaded, and forked torch processes can hang
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool, \
+            tqdm(total=len(files), desc=f"grading {task['lab']} ({jobs} jobs)", disable=not progress) as bar:
+        futures = {pool.submit(_grade_files, batch, **task): batch for batch in batches}
+        for future in as_completed(futures):
+            batch = futures[future]
+            try:
+                rows = future.result()
+            except Exception as e:  # a worker that died: its batch gets rows that say so, the rest are kept
+                graded_ids, source_nb = _graded_cells(task["project"], task["lab"])
+                rows = []
+                for path in batch:
+                    row = _row(path, task["lab"], graded_ids, _max_score(source_nb))
+                    row.update(status="not graded", reason=f"grading process failed ({type(e).__name__}: {e}); "
+                                                          "grade it again (a script calling grade(jobs > 1) needs "
+                                                          "an `if __name__ == '__main__':` guard)")
+                    _write_feedback(task["out"] / "feedback" / f"{path.stem}.html", None, row["reason"], [])
+                    rows.append(row)
+            by_student.update((row["student_id"], row) for row in rows)
+            bar.update(len(batch))
+    return [by_student[p.stem] for p in files]
 
 
 def _grade_one(api, root: Path, lab: str, sid: str, path: Path, source_nb, graded_ids: list[str], row: dict):
