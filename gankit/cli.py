@@ -1,4 +1,4 @@
-"""The `gankit` command: demo, release, grade, train-classifier."""
+"""The `gankit` command: demo, release, grade, publish, train-classifier."""
 from __future__ import annotations
 
 import argparse
@@ -48,6 +48,15 @@ def grade(args) -> None:
     print(f"wrote {out / 'gradebook.csv'} and {len(rows)} feedback files in {out / 'feedback'}")
 
 
+def publish(args) -> None:
+    from gankit.grading.course import find_project
+    from gankit.grading.publish import publish as do_publish
+
+    for path in do_publish(find_project(args.project), Path(args.out)):
+        print(f"published {path}")
+    print("no solution or hidden-test line of solutions/ is in it")
+
+
 def train_classifier(args) -> None:
     from gankit.classifier import build_weights
 
@@ -85,6 +94,11 @@ def main(argv=None) -> int:
                    help="submissions graded at once, in separate processes (default: 1; try the number of cores)")
     g.add_argument("--project", default=None, help="the course repository (default: found from here)")
     g.set_defaults(run=grade)
+
+    u = sub.add_parser("publish", help="write the student-facing tree (released labs, package, README), no solutions")
+    u.add_argument("out", metavar="DIR", help="a new or empty folder")
+    u.add_argument("--project", default=None, help="the course repository (default: found from here)")
+    u.set_defaults(run=publish)
 
     c = sub.add_parser("train-classifier", help="rebuild the shipped digit classifier's weights (needs MNIST)")
     c.add_argument("--out", default=str(Path(__file__).parent / "weights" / "digit_classifier.pt"))

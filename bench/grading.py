@@ -1,0 +1,73 @@
+"""Grading throughput: `gankit grade` on many copies of a mixed set of one lab's submissions.
+
+    python bench/grading.py [--lab 01-minimax] [--copies 100] [--jobs 1 2]
+
+The mixed set: the solution, the untouched release, the solution with one pack of the lab's
+catalogued mistakes (tests/labNN_mistakes.py), and the solution with every nbgrader field stripped
+(as Colab can leave it). `--copies` submissions are drawn from it in turn and graded once per
+`--jobs` value; prints seconds per submission, submissions per minute, the speed-up over the first
+value, and what a class of 200 would take.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import importlib
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the mistake catalogues and the notebook edits live with the tests
+
+from gankit.grading.grade import grade  # noqa: E402
+from notebook_edits import apply, mistake_packs  # noqa: E402
+
+
+def mixed_set(lab: str) -> dict:
+    solution = nbformat.read(str(ROOT / "solutions" / lab / f"{lab}.ipynb"), as_version=4)
+    release = nbformat.read(str(ROOT / "notebooks" / lab / f"{lab}.ipynb"), as_version=4)
+    catalogue = importlib.import_module(f"lab{lab[:2]}_mistakes")
+    wrong = solution
+    for _, gid, old, new, _ in mistake_packs(catalogue.MISTAKES, catalogue.DEPENDS)[0]:
+        wrong = apply(wrong, gid, old, new)
+    stripped = copy.deepcopy(solution)
+    for cell in stripped.cells:
+        cell.metadata.pop("nbgrader", None)
+    return {"solution": solution, "untouched": release, "mistakes": wrong, "stripped": stripped}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--lab", default="01-minimax")
+    p.add_argument("--copies", type=int, default=100)
+    p.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--timeout", type=int, default=120)
+    args = p.parse_args()
+
+    kinds = mixed_set(args.lab)
+    with tempfile.TemporaryDirectory(prefix="gankit-bench-") as tmp:
+        subs = Path(tmp) / "submissions"
+        subs.mkdir()
+        names = list(kinds)
+        for i in range(args.copies):
+            nbformat.write(kinds[names[i % len(names)]], str(subs / f"student{i:03d}-{names[i % len(names)]}.ipynb"))
+        first = None
+        for jobs in args.jobs:
+            t = time.perf_counter()
+            rows = grade(subs, args.lab, Path(tmp) / f"graded-{jobs}", project=ROOT, timeout=args.timeout,
+                         progress=False, jobs=jobs)
+            seconds = time.perf_counter() - t
+            per_minute = 60 * len(rows) / seconds
+            first = first or per_minute
+            scores = sorted({(r["student_id"].split("-", 1)[1], r["score"]) for r in rows})
+            print(f"{args.lab}, {len(rows)} submissions, {jobs} job(s): {seconds:.0f} s, {seconds / len(rows):.1f} s per "
+                  f"submission, {per_minute:.1f} submissions/minute ({per_minute / first:.2f}x), a class of 200 in "
+                  f"{200 / per_minute:.0f} min; scores {scores}")
+
+
+if __name__ == "__main__":
+    main()

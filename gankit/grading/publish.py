@@ -1,0 +1,101 @@
+"""The student-facing tree, for an instructor who keeps this repository (with its solutions) private.
+
+    publish(project, Path("public"))
+
+Writes the released notebooks (regenerated from solutions/), the package and a README for
+students, and nothing else: no solutions/, no tests/ (the mistake catalogues quote the solutions),
+no grading configuration. Then it reads back every file it wrote and fails if any line of a
+solution region or hidden test of solutions/ appears in it.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+
+from gankit.grading.course import RELEASE, SOURCE, GradingError, labs, release
+
+PACKAGE_FILES = ["pyproject.toml", "environment.yml", "LICENSE"]
+MARKERS = {"### BEGIN SOLUTION": "### END SOLUTION", "### BEGIN HIDDEN TESTS": "### END HIDDEN TESTS"}
+# lines shorter than this (")", "return x", "else:") say nothing about an answer
+MIN_SECRET_LENGTH = 12
+
+STUDENT_README = """# {title}: the labs
+
+Labs on Generative Adversarial Networks with PyTorch. Each lab is one notebook in `notebooks/`:
+
+{table}
+
+Open a lab in Colab (or in JupyterLab after `pip install -e .`) and run the first cell: it installs
+`gankit`, the helper package the labs call, if it is missing, and picks the GPU where there is one.
+Fill in each `raise NotImplementedError()`, run the check cell below it (it prints `OK: ...` or
+names the mistake), then download the `.ipynb` and hand it in as your instructor asks.
+"""
+
+
+def secret_lines(project: Path, released: Path | None = None) -> set[str]:
+    """Stripped lines inside the solution regions and hidden tests of solutions/ that the released
+    notebooks (in `released`, default notebooks/) do not also contain (those are scaffolding, not
+    answers), at least MIN_SECRET_LENGTH long."""
+    released = Path(released) if released is not None else project / RELEASE
+    secrets, public = set(), set()
+    for lab in labs(project):
+        for cell in nbformat.read(str(project / SOURCE / lab / f"{lab}.ipynb"), as_version=4).cells:
+            end = None
+            for line in cell.source.splitlines():
+                text = line.strip()
+                if end is None and text in MARKERS:
+                    end = MARKERS[text]
+                elif text == end:
+                    end = None
+                elif end is not None and len(text) >= MIN_SECRET_LENGTH:
+                    secrets.add(text)
+        student = released / lab / f"{lab}.ipynb"
+        if student.is_file():
+            for cell in nbformat.read(str(student), as_version=4).cells:
+                public.update(line.strip() for line in cell.source.splitlines())
+    return secrets - public
+
+
+def leaks(tree: Path, secrets: set[str]) -> list[str]:
+    """'file: line' for every secret line found in a text file under `tree`."""
+    found = []
+    for path in sorted(p for p in tree.rglob("*") if p.is_file()):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:  # weights and other binary files
+            continue
+        if path.suffix == ".ipynb":  # compare cell sources line by line, as they were written
+            text = "\n".join(c.source for c in nbformat.reads(text, as_version=4).cells)
+        lines = {line.strip() for line in text.splitlines()}
+        found += [f"{path.relative_to(tree)}: {s}" for s in sorted(secrets & lines)]
+    return found
+
+
+def publish(project: Path, out: Path) -> list[Path]:
+    """Write the student-facing tree to `out` (a new or empty folder); returns the top-level paths written."""
+    out = Path(out).resolve()
+    if out.exists() and any(out.iterdir()):
+        raise GradingError(f"{out} is not empty: publish into a new or empty folder, so that nothing of an "
+                           "older tree (or of anything else) is published by mistake.")
+    root = project.resolve()
+    if out == root or any(out == root / d or root / d in out.parents for d in (SOURCE, "tests")):
+        raise GradingError(f"{out} is inside the course repository's {SOURCE}/ or tests/: choose a folder outside them.")
+    out.mkdir(parents=True, exist_ok=True)
+    names = labs(project)
+    release(project, names, out / RELEASE)
+    shutil.copytree(project / "gankit", out / "gankit", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    written = [out / RELEASE, out / "gankit"]
+    for name in PACKAGE_FILES:
+        if (project / name).is_file():
+            shutil.copy2(project / name, out / name)
+            written.append(out / name)
+    table = "\n".join(f"- [{lab}]({RELEASE}/{lab}/{lab}.ipynb)" for lab in names)
+    (out / "README.md").write_text(STUDENT_README.format(title="gankit", table=table), encoding="utf-8")
+    written.append(out / "README.md")
+    found = leaks(out, secret_lines(project, out / RELEASE))
+    if found:
+        raise GradingError(f"{len(found)} solution or hidden-test line(s) ended up in {out}; nothing should be "
+                           "published from it until they are gone:\n  " + "\n  ".join(found[:20]))
+    return written
