@@ -52,9 +52,13 @@ def publish(args) -> None:
     from gankit.grading.course import find_project
     from gankit.grading.publish import publish as do_publish
 
-    for path in do_publish(find_project(args.project), Path(args.out)):
+    written, in_package = do_publish(find_project(args.project), Path(args.out))
+    for path in written:
         print(f"published {path}")
-    print("no solution or hidden-test line of solutions/ is in it")
+    print("no solution or hidden-test line of solutions/ is in the notebooks or the README")
+    if in_package:
+        print(f"{len(in_package)} solution line(s) also appear in the package's public reference code "
+              f"(e.g. {in_package[0]}); `gankit grade` does not let an exercise score by calling it")
 
 
 def train_classifier(args) -> None:

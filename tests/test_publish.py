@@ -1,5 +1,5 @@
 """`gankit publish DIR`: the student-facing tree holds the released labs and the package, and no line of
-any solution region or hidden test of solutions/."""
+any solution region or hidden test of solutions/ outside the package's own (public) reference code."""
 import nbformat
 import pytest
 
@@ -14,6 +14,17 @@ def published(root, tmp_path_factory):
     return out
 
 
+def _public_text(path):
+    """The text a student reads in a published file (cell sources for a notebook), or None for binary files."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:  # the classifier's weights
+        return None
+    if path.suffix == ".ipynb":  # cell sources, not their JSON escaping
+        return "\n".join(c.source for c in nbformat.reads(text, as_version=4).cells)
+    return text
+
+
 def test_published_tree_has_the_labs_the_package_and_a_readme(root, published):
     labs = sorted(p.name for p in (root / "solutions").iterdir() if (p / f"{p.name}.ipynb").is_file())
     assert sorted(p.name for p in (published / "notebooks").iterdir()) == labs
@@ -24,22 +35,30 @@ def test_published_tree_has_the_labs_the_package_and_a_readme(root, published):
     assert not (published / "solutions").exists() and not (published / "tests").exists()
 
 
-def test_no_solution_or_hidden_test_line_is_published(root, published):
+def test_no_solution_or_hidden_test_line_is_published_outside_the_package(root, published):
     secrets = secret_lines(root)
     assert len(secrets) > 100  # every lab's answers and hidden tests: a grep for nothing would pass anyway
     assert any("_fake_ll" in s for s in secrets), "hidden-test lines are among the searched lines"
     found = []
     for path in published.rglob("*"):
-        if not path.is_file():
-            continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:  # the classifier's weights
-            continue
-        if path.suffix == ".ipynb":  # cell sources, not their JSON escaping
-            text = "\n".join(c.source for c in nbformat.reads(text, as_version=4).cells)
-        found += [f"{path.name}: {s}" for s in secrets if s in text]  # substrings: stricter than publish's line check
+        text = _public_text(path) if path.is_file() and "gankit" not in path.relative_to(published).parts[:1] else None
+        if text is not None:
+            found += [f"{path.name}: {s}" for s in secrets if s in text]  # substrings: stricter than publish's check
     assert not found, found[:10]
+
+
+def test_hidden_tests_appear_nowhere_not_even_in_the_package(root, published):
+    hidden = set()
+    for nb_path in (root / "solutions").glob("*/*.ipynb"):
+        for cell in nbformat.read(str(nb_path), as_version=4).cells:
+            if "### BEGIN HIDDEN TESTS" in cell.source:
+                block = cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
+                hidden |= {line.strip() for line in block.splitlines() if len(line.strip()) >= 12
+                           and not line.strip().startswith(("import ", "from ", "def ", "class "))}  # not tests
+    hidden &= secret_lines(root)  # lines the release shows anyway are not hidden
+    assert len(hidden) > 30
+    texts = [t for p in published.rglob("*") if p.is_file() for t in [_public_text(p)] if t is not None]
+    assert not [h for h in hidden if any(h in t for t in texts)]
 
 
 def test_the_leak_check_finds_a_planted_answer(root, published, tmp_path):

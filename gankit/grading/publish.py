@@ -5,7 +5,10 @@
 Writes the released notebooks (regenerated from solutions/), the package and a README for
 students, and nothing else: no solutions/, no tests/ (the mistake catalogues quote the solutions),
 no grading configuration. Then it reads back every file it wrote and fails if any line of a
-solution region or hidden test of solutions/ appears in it.
+solution region or hidden test of solutions/ appears outside the package. The package itself is
+public by design and holds reference implementations that later labs call (a loss is one line
+of math, written the same way in a solution); those lines are returned, not hidden: what keeps
+a student from scoring with them is the grader, not secrecy.
 """
 from __future__ import annotations
 
@@ -73,8 +76,9 @@ def leaks(tree: Path, secrets: set[str]) -> list[str]:
     return found
 
 
-def publish(project: Path, out: Path) -> list[Path]:
-    """Write the student-facing tree to `out` (a new or empty folder); returns the top-level paths written."""
+def publish(project: Path, out: Path) -> tuple[list[Path], list[str]]:
+    """Write the student-facing tree to `out` (a new or empty folder); returns the top-level paths
+    written and the solution lines that the package's own code also holds ('gankit/file: line')."""
     out = Path(out).resolve()
     if out.exists() and any(out.iterdir()):
         raise GradingError(f"{out} is not empty: publish into a new or empty folder, so that nothing of an "
@@ -95,7 +99,9 @@ def publish(project: Path, out: Path) -> list[Path]:
     (out / "README.md").write_text(STUDENT_README.format(title="gankit", table=table), encoding="utf-8")
     written.append(out / "README.md")
     found = leaks(out, secret_lines(project, out / RELEASE))
-    if found:
-        raise GradingError(f"{len(found)} solution or hidden-test line(s) ended up in {out}; nothing should be "
-                           "published from it until they are gone:\n  " + "\n  ".join(found[:20]))
-    return written
+    in_package = [f for f in found if f.startswith("gankit/")]
+    elsewhere = [f for f in found if not f.startswith("gankit/")]
+    if elsewhere:
+        raise GradingError(f"{len(elsewhere)} solution or hidden-test line(s) ended up in {out}; nothing should be "
+                           "published from it until they are gone:\n  " + "\n  ".join(elsewhere[:20]))
+    return written, in_package
