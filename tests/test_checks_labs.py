@@ -2,13 +2,14 @@
 import re
 
 import pytest
+import torch
 
 import lab01_mistakes
 import lab02_mistakes
 import lab04_mistakes
 import lab05_mistakes
 import lab06_mistakes
-from gankit import losses
+from gankit import losses, theory
 from gankit.checks import CheckFailed
 from gankit.checks import cgan, cyclegan, evaluation, minimax, optimal_d
 from notebook_edits import answer_namespace, apply
@@ -84,3 +85,44 @@ def test_catalogue_is_large_and_covers_every_exercise(lab):
     mistakes = CATALOGUE[lab].MISTAKES
     assert len(mistakes) >= 6 and len({m[0] for m in mistakes}) == len(mistakes)
     assert {m[1] for m in mistakes} == set(RUNS[lab]) == set(CATALOGUE[lab].TEST_OF)
+
+
+# An answer that hands the work to the kit's own implementation, in the ways a student might.
+DELEGATIONS = [
+    ("06-evaluation", "ex-parzen", "def parzen_log_likelihood(samples, test, sigma):\n"
+                                   "    return metrics.parzen_log_likelihood(samples, test, sigma)"),
+    ("06-evaluation", "ex-parzen", "parzen_log_likelihood = metrics.parzen_log_likelihood"),
+    ("06-evaluation", "ex-parzen", "from gankit.metrics import parzen_log_likelihood as _kit\n"
+                                   "parzen_log_likelihood = lambda s, t, sigma: _kit(s, t, sigma)"),
+    ("06-evaluation", "ex-inception-score", "def inception_score(probs):\n"
+                                            "    return metrics.inception_score(probs, splits=1)[0]"),
+    ("06-evaluation", "ex-frechet", "import functools\nfrechet_distance = functools.partial(metrics.frechet_distance)"),
+    ("05-cyclegan", "ex-image-pool", "class ImagePool(cyclegan.ImagePool):\n    pass"),
+    ("05-cyclegan", "ex-cycle", "def cycle_loss(real, reconstructed, lam=10.0):\n"
+                                "    return losses.cycle_loss(real, reconstructed, lam)"),
+    ("04-cgan", "ex-one-hot", "def one_hot(labels, n_classes=10):\n    return models.one_hot(labels, n_classes)"),
+    ("02-optimal-d", "ex-kl", "def kl_divergence(p, q, dx):\n    return theory.kl(p, q, dx)"),
+    ("01-minimax", "ex-algorithm1", "algorithm1_iteration = training.algorithm1_iteration"),
+]
+
+
+@pytest.mark.parametrize("lab,grade_id,answer", DELEGATIONS, ids=[f"{d[0]}: {d[2].splitlines()[-1].strip()}" for d in DELEGATIONS])
+def test_delegating_to_the_kit_is_caught(lab, grade_id, answer, capsys):
+    from gankit import cyclegan, metrics, models, training
+
+    ns = {"torch": torch, "losses": losses, "theory": theory, "metrics": metrics, "models": models,
+          "training": training, "cyclegan": cyclegan}
+    exec(compile(answer, "<student cell>", "exec"), ns)
+    with pytest.raises(CheckFailed, match="the kit's own implementation"):
+        RUNS[lab][grade_id](ns)
+    assert "OK: " not in capsys.readouterr().out  # no success line before the failure
+
+
+def test_switching_the_call_monitor_off_is_caught():
+    ns = {"torch": torch}
+    exec(compile("import sys\ndef inception_score(probs):\n    sys.setprofile(None)\n"
+                 "    m = probs.mean(0, keepdim=True)\n"
+                 "    return (torch.xlogy(probs, probs) - torch.xlogy(probs, m)).sum(1).mean().exp().item()",
+                 "<student cell>", "exec"), ns)
+    with pytest.raises(CheckFailed, match="switched off"):
+        evaluation.check_inception_score(ns["inception_score"])

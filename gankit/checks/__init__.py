@@ -7,9 +7,15 @@ only: nbgrader scores a test cell zero on any output to stderr.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
+import os
+import sys
 
 import torch
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 class CheckFailed(AssertionError):
@@ -47,3 +53,66 @@ def isolated_rng(check):
         with torch.random.fork_rng(devices=[]):
             return check(*args, **kwargs)
     return wrapper
+
+
+def _codes(functions) -> dict:
+    """Code object -> dotted name, for functions and for every method of classes."""
+    out = {}
+    for f in functions:
+        members = [m for m in vars(f).values() if callable(m) and hasattr(m, "__code__")] if isinstance(f, type) else [f]
+        out.update({m.__code__: f"{f.__module__}.{f.__qualname__}" for m in members})
+    return out
+
+
+def _is_one_of(obj, codes: dict, classes: set) -> bool:
+    """Is the answer itself the kit's function or class (an alias, a partial, a subclass that adds nothing)?"""
+    while isinstance(obj, functools.partial):
+        obj = obj.func
+    if isinstance(obj, type):
+        return any(c in classes for c in obj.__mro__)
+    return getattr(obj, "__code__", None) in codes
+
+
+def forbids(*functions):
+    """While the check runs, the student's code may not call these functions of gankit (the kit's
+    own implementation of the exercise): such a call fails the check, whatever the result.
+
+    A profiler hook sees every Python call, even through a name bound before the check; a call
+    counts when its caller lies outside the gankit package (a check may hand the student a kit
+    function to call, as Lab 6's Parzen protocol does). Switching the hook off fails the check too.
+    """
+    def decorate(check):
+        @functools.wraps(check)
+        def wrapper(*args, **kwargs):
+            codes, seen, previous = _codes(functions), [], sys.getprofile()
+            classes = {f for f in functions if isinstance(f, type)}
+            aliases = [a for a in (*args, *kwargs.values()) if _is_one_of(a, codes, classes)]
+            if aliases:
+                raise CheckFailed(f"{getattr(aliases[0], '__name__', aliases[0])} is the kit's own implementation of "
+                                  "this exercise: write it yourself; an answer that is or calls it scores nothing.")
+
+            def monitor(frame, event, arg):
+                if event == "call" and frame.f_code in codes and frame.f_back is not None \
+                        and not frame.f_back.f_code.co_filename.startswith(_PACKAGE_DIR):
+                    seen.append(codes[frame.f_code])
+
+            sys.setprofile(monitor)
+            error, printed = None, io.StringIO()
+            try:
+                with contextlib.redirect_stdout(printed):  # its OK line is shown only if no call was seen
+                    check(*args, **kwargs)
+            except CheckFailed as e:
+                error = e
+            finally:
+                switched_off = sys.getprofile() is not monitor
+                sys.setprofile(previous)
+            if seen:
+                raise CheckFailed(f"your code calls {seen[0]}, the kit's own implementation of this exercise: "
+                                  "write it yourself; an answer that is or calls it scores nothing.")
+            if switched_off:
+                raise CheckFailed("the check's call monitor was switched off (sys.setprofile): leave it alone.")
+            print(printed.getvalue(), end="")
+            if error is not None:
+                raise error
+        return wrapper
+    return decorate

@@ -10,11 +10,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gankit.checks import CheckFailed, close, isolated_rng, passed, require, scalar
+from gankit import losses, models
+from gankit.checks import CheckFailed, close, forbids, isolated_rng, passed, require, scalar
 
 N_CLASSES, Z_DIM = 10, 64
 
 
+@forbids(models.one_hot)
 @isolated_rng
 def check_one_hot(one_hot) -> None:
     """one_hot(labels, n_classes) -> float (N, n_classes) with a single 1 per row, at the label."""
@@ -126,6 +128,7 @@ def _labels_used(D: _RecordingD, images: torch.Tensor):
     return [y for x, y in D.calls if x.shape == images.shape and torch.equal(x.detach(), images.detach())]
 
 
+@forbids(losses.cgan_d_loss, losses.cgan_g_loss)
 @isolated_rng
 def check_conditional_losses(cgan_d_loss, cgan_g_loss) -> None:
     """cgan_d_loss(D, real, fake, labels) and cgan_g_loss(D, fake, labels): D judges (image, label) pairs."""
@@ -240,6 +243,7 @@ def check_patch_d_loss(patch_d_loss) -> None:
     passed("patch_d_loss: one cross-entropy per patch, then the mean")
 
 
+@forbids(losses.pix2pix_g_loss)
 @isolated_rng
 def check_pix2pix_g_loss(pix2pix_g_loss) -> None:
     """pix2pix_g_loss(fake_patches, fake, target, lam=100) = -mean log D(x, G(x)) + lam mean |G(x) - y|."""

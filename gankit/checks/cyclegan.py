@@ -8,7 +8,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gankit.checks import CheckFailed, close, isolated_rng, passed, require, scalar
+from gankit import cyclegan, losses
+from gankit.checks import CheckFailed, close, forbids, isolated_rng, passed, require, scalar
 
 LAM = 10.0
 
@@ -17,6 +18,7 @@ def _maps(seed: int, shape=(3, 1, 4, 4)) -> torch.Tensor:
     return torch.randn(*shape, generator=torch.Generator().manual_seed(seed)) * 0.8 + 0.2
 
 
+@forbids(losses.lsgan_d_loss, losses.lsgan_g_loss)
 @isolated_rng
 def check_lsgan_losses(lsgan_d_loss, lsgan_g_loss) -> None:
     """lsgan_d_loss = 1/2 [mean (D(y) - 1)^2 + mean D(G(x))^2], lsgan_g_loss = mean (D(G(x)) - 1)^2."""
@@ -39,6 +41,7 @@ def check_lsgan_losses(lsgan_d_loss, lsgan_g_loss) -> None:
     passed("lsgan_d_loss / lsgan_g_loss: squared distances to the targets 1 (real) and 0 (fake)")
 
 
+@forbids(losses.cycle_loss)
 @isolated_rng
 def check_cycle_loss(cycle_loss) -> None:
     """cycle_loss(real, reconstructed, lam=10) = lam * mean |reconstructed - real|."""
@@ -54,6 +57,7 @@ def check_cycle_loss(cycle_loss) -> None:
     passed("cycle_loss: lambda * L1 between the input and its round trip")
 
 
+@forbids(losses.identity_loss)
 @isolated_rng
 def check_identity_loss(identity_loss) -> None:
     """identity_loss(real, same, lam=10) = 0.5 * lam * mean |same - real|."""
@@ -99,6 +103,7 @@ def _reference_parts(G, F, D_X, D_Y, x, y, lam=LAM):
     return adv, cyc, idt, swapped_d, wrong_idt, fake_y, fake_x
 
 
+@forbids(cyclegan.generator_loss)
 @isolated_rng
 def check_generator_loss(generator_loss) -> None:
     """generator_loss(G, F, D_X, D_Y, x, y, lam) -> (loss, parts, (G(x), F(y)))."""
@@ -133,6 +138,7 @@ def check_generator_loss(generator_loss) -> None:
     passed(f"generator_loss: adversarial {adv.item():.3f} + cycle {cyc.item():.3f} + identity {idt.item():.3f}")
 
 
+@forbids(cyclegan.ImagePool)
 @isolated_rng
 def check_image_pool(ImagePool) -> None:
     """ImagePool(size).query(images): fills, then swaps stored fakes in for about half of each batch."""
@@ -198,6 +204,7 @@ def _shown(net: _Affine, images: torch.Tensor) -> bool:
     return any(x.shape == images.shape and torch.allclose(x.detach(), images.detach(), atol=1e-6) for x in net.inputs)
 
 
+@forbids(cyclegan.iteration)
 @isolated_rng
 def check_train_step(train_step) -> None:
     """train_step(G, F, D_X, D_Y, opt_G, opt_D, x, y, pool_x, pool_y, lam): the generators' step, then

@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gankit import losses, training
-from gankit.checks import CheckFailed, close, isolated_rng, passed, require, scalar
+from gankit.checks import CheckFailed, close, forbids, isolated_rng, passed, require, scalar
 
 
 # Fixed logits for the loss checks: both signs, a zero, and a batch size (3) that tells sums from means.
@@ -18,6 +18,7 @@ def _mean_bce(logits, target_is_real: bool):
     return -F.logsigmoid(logits if target_is_real else -logits).mean()
 
 
+@forbids(losses.d_loss)
 @isolated_rng
 def check_d_loss(d_loss) -> None:
     """d_loss(real_logits, fake_logits) = -1/2 E log D(x) - 1/2 E log(1 - D(G(z))), stable on logits."""
@@ -50,6 +51,7 @@ def check_d_loss(d_loss) -> None:
     passed("d_loss matches J(D) on logits, batch-averaged and stable")
 
 
+@forbids(losses.g_loss_minimax, losses.g_loss_nonsaturating)
 @isolated_rng
 def check_g_losses(g_loss_minimax, g_loss_nonsaturating) -> None:
     """Minimax 1/2 E log(1 - D(G(z))) and non-saturating -1/2 E log D(G(z)), both on logits."""
@@ -168,6 +170,7 @@ def _same_params(a: nn.Module, b: nn.Module) -> bool:
     return all(torch.allclose(p, q, atol=1e-6) for p, q in zip(a.parameters(), b.parameters()))
 
 
+@forbids(training.train_iteration)
 @isolated_rng
 def check_train_iteration(train_iteration) -> None:
     """train_iteration(G, D, opt_G, opt_D, real_batches, sample_z, d_loss_fn, g_loss_fn): Algorithm 1, once."""
@@ -189,6 +192,7 @@ def _samplers_from_batches(algorithm1_iteration, drawn: list):
     return call
 
 
+@forbids(training.algorithm1_iteration)
 @isolated_rng
 def check_algorithm1(algorithm1_iteration) -> None:
     """algorithm1_iteration(G, D, opt_G, opt_D, sample_data, sample_z, k, m, d_loss_fn, g_loss_fn)."""

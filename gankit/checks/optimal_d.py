@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from gankit import theory
-from gankit.checks import CheckFailed, close, isolated_rng, passed, require
+from gankit.checks import CheckFailed, close, forbids, isolated_rng, passed, require
 
 __all__ = ["check_optimal_d", "check_kl", "check_jsd", "check_value_at_optimum", "check_train_discriminator",
            "check_two_sample_accuracy"]
@@ -24,6 +24,7 @@ def _number(value, name: str) -> float:
     return float(value)
 
 
+@forbids(theory.optimal_discriminator)
 @isolated_rng
 def check_optimal_d(optimal_d) -> None:
     """optimal_d(p_data, p_g) = p_data / (p_data + p_g), elementwise; 1/2 where both vanish."""
@@ -42,6 +43,7 @@ def check_optimal_d(optimal_d) -> None:
     passed("optimal_d: p_data / (p_data + p_g), 1/2 where neither has mass")
 
 
+@forbids(theory.kl)
 @isolated_rng
 def check_kl(kl_divergence) -> None:
     """kl_divergence(p, q, dx) = int p log(p / q) dx in nats, against the Gaussian closed form."""
@@ -66,6 +68,7 @@ def check_kl(kl_divergence) -> None:
     passed(f"kl_divergence: KL(N(0,1) || N(1,4)) = {got:.5f} nats, the closed form")
 
 
+@forbids(theory.jsd)
 @isolated_rng
 def check_jsd(jsd) -> None:
     """jsd(p, q, dx) = 1/2 KL(p || m) + 1/2 KL(q || m), against JSD(U(0,1), U(s, 1+s)) = min(|s|, 1) log 2."""
@@ -88,6 +91,7 @@ def check_jsd(jsd) -> None:
     passed("jsd: matches min(|s|, 1) log 2 for shifted uniforms, saturating at log 2 once they are disjoint")
 
 
+@forbids(theory.value_at_optimum)
 @isolated_rng
 def check_value_at_optimum(value_at_optimum) -> None:
     """value_at_optimum(p_data, p_g, dx) = int p_data log D* + p_g log(1 - D*) dx = 2 JSD - log 4 (Theorem 1)."""
