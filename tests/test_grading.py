@@ -55,6 +55,22 @@ def graded(tmp_path_factory, root, lab3_solution, lab3_release):
         for _, gid, old, new, _ in pack:
             nb = apply(nb, gid, old, new)
         nbformat.write(nb, str(subs / f"mistakes-{i}.ipynb"))
+        if i == 0:  # determinism: the same submission three times
+            for copy_ in ("again-1", "again-2"):
+                nbformat.write(nb, str(subs / f"mistakes-0-{copy_}.ipynb"))
+    # every test cell emptied to `pass`, and a cell printing megabytes: the tests come back by grade id
+    emptied = copy.deepcopy(lab3_solution)
+    for c in emptied.cells:
+        if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code":
+            c.source = "pass"
+    emptied.cells.append(nbformat.v4.new_code_cell('print("x" * 2_000_000)'))
+    nbformat.write(emptied, str(subs / "tests-emptied-and-chatty.ipynb"))
+    # a wrong D loss behind a check patched to do nothing; a G loss that returns NaN
+    patched = apply(lab3_solution, "ex-d-loss", "    return -0.5 * F.logsigmoid(real_logits)",
+                    "    lab.check_d_loss = lambda *args: None\n    return 0.5 * F.logsigmoid(real_logits)")
+    patched = apply(patched, "ex-g-loss", "    return -0.5 * F.logsigmoid(fake_logits).mean()",
+                    "    return torch.tensor(float('nan'))")
+    nbformat.write(patched, str(subs / "patched-check-and-nan.ipynb"))
     before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in subs.iterdir()}
     out = tmp_path_factory.mktemp("graded")
     rows = grade(subs, LAB, out, project=root, timeout=20, progress=False, jobs=2)
@@ -118,6 +134,24 @@ def test_duplicated_and_deleted_test_cells_still_grade_fully(graded):
 def test_infinite_loop_costs_only_its_exercise(graded):
     row = graded["rows"]["infinite-loop"]
     assert row["test-d-loss"] == 0 and row["score"] == FULL - POINTS["test-d-loss"]
+
+
+def test_the_same_submission_gets_the_same_scores_three_times(graded):
+    rows = [graded["rows"][sid] for sid in ("mistakes-0", "mistakes-0-again-1", "mistakes-0-again-2")]
+    assert len({tuple(r[g] for g in POINTS) + (r["score"], r["reason"]) for r in rows}) == 1
+    assert rows[0]["score"] < FULL  # a pack of mistakes: the scores compared are not all full marks
+
+
+def test_emptied_test_cells_are_restored_and_a_chatty_notebook_is_graded(graded):
+    row = graded["rows"]["tests-emptied-and-chatty"]
+    assert row["score"] == FULL, row["reason"]
+    assert (graded["out"] / "feedback" / "tests-emptied-and-chatty.html").is_file()
+
+
+def test_a_patched_check_and_a_nan_answer_score_nothing_for_their_exercises(graded):
+    row = graded["rows"]["patched-check-and-nan"]
+    assert row["test-d-loss"] == 0 and row["test-g-loss"] == 0, row["reason"]
+    assert row["score"] == FULL - POINTS["test-d-loss"] - POINTS["test-g-loss"]
 
 
 @pytest.mark.parametrize("pack", range(len(PACKS)), ids=[" + ".join(m[0] for m in p) for p in PACKS])
