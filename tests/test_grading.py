@@ -209,3 +209,21 @@ def test_an_exception_while_grading_one_notebook_costs_only_its_row(root, tmp_pa
     assert rows["boom"]["status"] == "not graded" and "editor wrote something odd" in rows["boom"]["reason"]
     assert rows["not-json"]["status"] == "unreadable"
     assert (tmp_path / "out" / "feedback" / "boom.html").is_file()
+
+
+def test_a_failed_grading_process_costs_only_its_batch_and_says_so(root, tmp_path, monkeypatch):
+    import gankit.grading.grade as grading
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for name in ("a", "b", "c"):
+        (subs / f"{name}.ipynb").write_text("{}")
+    # a function the workers cannot receive: every batch's process fails before it grades anything
+    monkeypatch.setattr(grading, "_grade_files", lambda *args, **kwargs: [])
+    rows = grade(subs, LAB, tmp_path / "out", project=root, progress=False, jobs=2)
+    assert [r["student_id"] for r in rows] == ["a", "b", "c"]
+    assert all(r["status"] == "not graded" and "grading process failed" in r["reason"] for r in rows)
+    assert all(r["max_score"] == FULL and r["score"] == 0 for r in rows)
+    assert all((tmp_path / "out" / "feedback" / f"{n}.html").is_file() for n in "abc")
+    with open(tmp_path / "out" / "gradebook.csv", newline="") as f:
+        assert len(list(csv.DictReader(f))) == 3

@@ -153,6 +153,7 @@ def _grade_in_parallel(files: list[Path], jobs: int, progress: bool, task: dict)
     task = {**task, "env": env}
     size = max(1, -(-len(files) // (4 * jobs)))  # about 4 batches per worker: balance against course set-up
     batches = [files[i:i + size] for i in range(0, len(files), size)]
+    graded_ids, source_nb = _graded_cells(task["project"], task["lab"])  # for the rows of a batch whose worker died
     by_student = {}
     # spawn, not fork: the parent has torch loaded, and forked torch processes can hang
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool, \
@@ -163,7 +164,6 @@ def _grade_in_parallel(files: list[Path], jobs: int, progress: bool, task: dict)
             try:
                 rows = future.result()
             except Exception as e:  # a worker that died: its batch gets rows that say so, the rest are kept
-                graded_ids, source_nb = _graded_cells(task["project"], task["lab"])
                 rows = []
                 for path in batch:
                     row = _row(path, task["lab"], graded_ids, _max_score(source_nb))
