@@ -126,3 +126,11 @@ def test_switching_the_call_monitor_off_is_caught():
                  "<student cell>", "exec"), ns)
     with pytest.raises(CheckFailed, match="switched off"):
         evaluation.check_inception_score(ns["inception_score"])
+
+
+def test_a_standard_error_from_the_biased_standard_deviation_is_accepted(notebooks, capsys):
+    lab = "06-evaluation"
+    variant = apply(notebooks(lab, "solutions"), "ex-parzen-protocol", "(ll.std() / math.sqrt(len(ll)))",
+                    "(ll.std(unbiased=False) / math.sqrt(len(ll)))")
+    RUNS[lab]["ex-parzen-protocol"](answer_namespace(variant, RUNS[lab]))
+    assert capsys.readouterr().out.startswith("OK: ")
