@@ -4,6 +4,8 @@ and every catalogued mistake costs exactly its exercise's points with a reason n
 Mistakes are graded in packs (one per exercise per notebook) to keep the run short: each exercise is
 graded on its own, so a pack's score says which mistakes were caught.
 """
+import copy
+
 import nbformat
 import pytest
 
@@ -24,6 +26,19 @@ MANUAL = {"01-minimax": ["q-saturation", "q-collapse"], "02-optimal-d": ["q-satu
 pytestmark = pytest.mark.slow
 
 
+def _reshuffled(solution):
+    """The solution as an editor can leave it: new cell ids, every test cell emptied to `pass`, the
+    title cell moved to the end, and a cell that prints a megabyte. Nothing an answer needs is lost."""
+    nb = copy.deepcopy(solution)
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"edited-{i:03d}"
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
+            cell.source = "pass"
+    nb.cells.append(nb.cells.pop(0))
+    nb.cells.append(nbformat.v4.new_code_cell('print("x" * 1_000_000)'))
+    return nb
+
+
 @pytest.fixture(scope="module", params=list(CATALOGUE))
 def graded(request, tmp_path_factory, root, notebooks):
     lab, mod = request.param, CATALOGUE[request.param]
@@ -31,6 +46,7 @@ def graded(request, tmp_path_factory, root, notebooks):
     solution = notebooks(lab, "solutions")
     nbformat.write(solution, str(subs / "solution.ipynb"))
     nbformat.write(notebooks(lab, "notebooks"), str(subs / "untouched.ipynb"))
+    nbformat.write(_reshuffled(solution), str(subs / "reshuffled.ipynb"))
     packs = mistake_packs(mod.MISTAKES, mod.DEPENDS)
     for i, pack in enumerate(packs):
         nb = solution
@@ -48,6 +64,12 @@ def test_solution_full_marks_and_questions_left_for_the_instructor(graded):
     assert row["score"] == sum(mod.POINTS.values()) == row["max_score"], row["reason"]
     for question in MANUAL[lab]:
         assert question in row and question in row["reason"]
+
+
+def test_reshuffled_solution_with_emptied_tests_scores_full_marks(graded):
+    _, mod, rows, _ = graded
+    row = rows["reshuffled"]
+    assert row["score"] == sum(mod.POINTS.values()), row["reason"]
 
 
 def test_untouched_release_scores_zero_on_every_exercise(graded):
