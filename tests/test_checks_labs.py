@@ -158,3 +158,25 @@ def test_a_fresh_copy_of_the_checks_ignores_what_the_notebook_replaced(notebooks
         with pytest.raises(AssertionError, match="the kit's own implementation"):
             fresh(evaluation).check_parzen(delegating)
     assert {k: v for k, v in sys.modules.items() if k.startswith("gankit")} == ours  # the notebook's modules are back
+
+
+@pytest.mark.parametrize("tamper,named", [
+    ("torch.allclose = lambda *args, **kwargs: True", "torch.allclose"),
+    ("torch.Tensor.__lt__ = lambda self, other: True", "torch.Tensor.__lt__"),
+    ("import builtins\nbuiltins.abs = lambda x: 0.0", "builtins.abs"),
+    ("def abs(x):\n    return 0.0", "abs"),
+    ("import types\nmath = types.SimpleNamespace(log=lambda x: 0.0, pi=3.0)", "math"),
+])
+def test_a_notebook_that_rebinds_what_hidden_tests_use_is_refused(tamper, named, monkeypatch):
+    """Hidden tests assert with abs, torch, math in the notebook's namespace: checks.fresh refuses
+    a namespace (or a torch, math, builtins) the notebook rebound, naming what was replaced."""
+    import builtins
+    import math
+
+    for module, attr in ((torch, "allclose"), (torch.Tensor, "__lt__"), (builtins, "abs")):
+        monkeypatch.setattr(module, attr, getattr(module, attr))  # put back whatever the cell replaces
+    ns = {"torch": torch, "math": math}
+    exec(compile("from gankit.checks import fresh\nfresh('evaluation')", "<hidden test>", "exec"), dict(ns))  # clean: no error
+    exec(compile(tamper, "<student cell>", "exec"), ns)
+    with pytest.raises(CheckFailed, match=f"replaced {re.escape(named)}"):
+        exec(compile("from gankit.checks import fresh\nfresh('evaluation')", "<hidden test>", "exec"), ns)

@@ -13,6 +13,7 @@ import importlib
 import io
 import os
 import sys
+import types
 
 import torch
 
@@ -51,6 +52,7 @@ def isolated_rng(check):
     """Run a check on its own copy of the random state, so that running it leaves the lab's seeds alone."""
     @functools.wraps(check)
     def wrapper(*args, **kwargs):
+        refuse_tampering(sys._getframe(1).f_globals)
         with torch.random.fork_rng(devices=[]):
             return check(*args, **kwargs)
     return wrapper
@@ -91,6 +93,7 @@ def forbids(*functions):
     def decorate(check):
         @functools.wraps(check)
         def wrapper(*args, **kwargs):
+            refuse_tampering(sys._getframe(1).f_globals)
             codes, seen, previous = _codes(functions), [], sys.getprofile()
             classes = {(f.__module__, f.__qualname__) for f in functions if isinstance(f, type)}
             aliases = [a for a in (*args, *kwargs.values()) if _is_one_of(a, codes, classes)]
@@ -125,14 +128,62 @@ def forbids(*functions):
     return decorate
 
 
+# what hidden tests call by name in the notebook's namespace, and where each must come from
+_BUILTINS = ("abs", "all", "any", "float", "isinstance", "len", "list", "min", "range", "set", "sum", "type")
+# (not `losses`: a lab may well keep its loss history under that name)
+_MODULES = {"torch": "torch", "nn": "torch.nn", "math": "math", "np": "numpy", "gankit": "gankit"}
+_HOMES = {"torch": ("torch",), "torch.nn.functional": ("torch",), "torch.Tensor": ("torch",), "math": ("math",),
+          "numpy": ("numpy",)}
+
+
+def tampering(namespace: dict) -> list[str]:
+    """What a notebook replaced that grading relies on: a Python function put into torch, math, numpy or
+    builtins (torch.allclose = lambda *a: True), a builtin or a module name rebound in the notebook."""
+    import builtins
+    import math
+
+    import numpy
+    import torch.nn.functional
+
+    python_made = (types.FunctionType, types.MethodType, functools.partial)
+    found = []
+    for where, obj in (("torch", torch), ("torch.nn.functional", torch.nn.functional), ("torch.Tensor", torch.Tensor),
+                       ("math", math), ("numpy", numpy)):
+        for name, value in list(vars(obj).items()):
+            if name.startswith("_") and not name.startswith("__"):  # private helpers (torch's own from typing)
+                continue
+            if isinstance(value, python_made) \
+                    and not (getattr(value, "__module__", None) or "").startswith(_HOMES[where]):
+                found.append(f"{where}.{name}")
+    # builtins: only those hidden tests use (kernels and debuggers add their own to the module)
+    found += [f"builtins.{name}" for name in _BUILTINS if isinstance(getattr(builtins, name), python_made)]
+    found += [name for name in _BUILTINS if name in namespace and callable(namespace[name])
+              and namespace[name] is not getattr(builtins, name)]
+    found += [name for name, module in _MODULES.items() if name in namespace and module in sys.modules
+              and namespace[name] is not sys.modules[module]]
+    return found
+
+
+def refuse_tampering(namespace: dict) -> None:
+    """CheckFailed naming what the notebook replaced, if anything (see `tampering`): every check and
+    `fresh` start here, so a check is never judged with a replaced torch.allclose or abs."""
+    replaced = tampering(namespace)
+    if replaced:
+        raise CheckFailed(f"the notebook replaced {', '.join(replaced[:5])}, which grading relies on: "
+                          "an answer may define its own names, not rebind Python's, torch's or the kit's.")
+
+
 def fresh(lab):
     """A copy of a lab's checks (`lab`: the module or its name, e.g. "evaluation") loaded anew from
     gankit's files, with the kit's modules it uses: untouched by anything a notebook replaced in
     gankit (a check, a helper, a reference implementation). Hidden tests grade through it.
 
-    The notebook's own gankit modules are put back afterwards; the copy's delegation guard
-    recognises the notebook's copies of the kit's functions too (by where they were written).
+    Raises CheckFailed when the calling notebook replaced what grading relies on outside gankit
+    (see `tampering`). The notebook's own gankit modules are put back afterwards; the copy's
+    delegation guard recognises the notebook's copies of the kit's functions too (by where they
+    were written).
     """
+    refuse_tampering(sys._getframe(1).f_globals)
     name = lab if isinstance(lab, str) else lab.__name__.rsplit(".", 1)[-1]
     ours = {k: v for k, v in sys.modules.items() if k == "gankit" or k.startswith("gankit.")}
     for k in ours:

@@ -18,7 +18,7 @@ CENTRES = X + DX / 2  # uniform densities are sampled between grid lines, so the
 
 
 def _number(value, name: str) -> float:
-    require(isinstance(value, (float, int, torch.Tensor)) and (not isinstance(value, torch.Tensor) or value.numel() == 1),
+    require(isinstance(value, (float, int, torch.Tensor)) and (not isinstance(value, torch.Tensor) or value.dim() == 0),
             f"{name} must return one number (a float or a 0-dim tensor), got "
             f"{tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__}.")
     return float(value)

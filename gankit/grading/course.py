@@ -48,21 +48,24 @@ def grading_settings(c, timeout: int) -> None:
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
-    from gankit.grading.feedback import OneLineErrors
+    from gankit.grading.feedback import OneLineErrors, RedactSecrets
 
     c.CourseDirectory.course_id = COURSE_ID
     c.Execute.timeout = timeout
     c.Execute.interrupt_on_timeout = True
     c.OverwriteCells.add_missing_cells = True  # a deleted test cell is put back and graded, not left to a human
     # Feedback must not reveal the hidden tests: neither their source nor a traceback that quotes them.
-    c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, OneLineErrors, CSSHTMLHeaderPreprocessor]
+    c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, OneLineErrors, RedactSecrets,
+                                        CSSHTMLHeaderPreprocessor]
 
 
-def nbgrader_config(root: Path, timeout: int = 60):
-    """The configuration of a throwaway course at `root`, with its own database."""
+def nbgrader_config(root: Path, timeout: int = 60, secrets=()):
+    """The configuration of a throwaway course at `root`, with its own database; `secrets` are the
+    lines feedback must never show (feedback.secret_lines_of the source)."""
     from traitlets.config import Config
 
     c = Config()
+    c.RedactSecrets.lines = sorted(secrets)
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
     c.Exchange.root = str(root / "exchange")
@@ -85,20 +88,23 @@ def environment(**values):
                 os.environ[k] = v
 
 
+def _nbgrader_path():
+    """nbgrader runs `alembic` to create a database: the environment's bin folder must be on PATH."""
+    return environment(PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+
+
 @contextmanager
-def course_directory(project: Path, lab_names: list[str], timeout: int = 60):
+def course_directory(project: Path, lab_names: list[str]):
     """A temporary nbgrader course with the given labs as source; yields (root, NbGraderAPI)."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    # nbgrader runs `alembic` to create its database: the environment's bin folder must be on PATH.
-    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    with environment(PATH=path), tempfile.TemporaryDirectory(prefix="gankit-course-") as tmp:
+    with _nbgrader_path(), tempfile.TemporaryDirectory(prefix="gankit-course-") as tmp:
         root = Path(tmp)
         for lab in lab_names:
             shutil.copytree(project / SOURCE / lab, root / "source" / lab,
                             ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pt"))
-        config = nbgrader_config(root, timeout)
+        config = nbgrader_config(root)
         api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
         for lab in lab_names:
             result = api.generate_assignment(lab, force=True, create=True)
@@ -106,6 +112,29 @@ def course_directory(project: Path, lab_names: list[str], timeout: int = 60):
                 raise GradingError(f"nbgrader could not generate {lab} from {project / SOURCE / lab}:\n"
                                    f"{result.get('error') or result.get('log')}")
         yield root, api
+
+
+def course_snapshot(project: Path, lab: str) -> dict[str, bytes]:
+    """Every file of a freshly generated course for `lab` (source, release, gradebook), held in memory:
+    each submission is graded in its own copy, which nothing a notebook does can reach afterwards."""
+    with course_directory(project, [lab]) as (root, _api):
+        return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@contextmanager
+def course_copy(snapshot: dict[str, bytes], timeout: int = 60, secrets=()):
+    """A new course directory written from `snapshot`; yields (root, NbGraderAPI); removed afterwards,
+    whatever a notebook graded in it did to it."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    with _nbgrader_path(), tempfile.TemporaryDirectory(prefix="gankit-grading-", ignore_cleanup_errors=True) as tmp:
+        root = Path(tmp)
+        for name, data in snapshot.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_bytes(data)
+        config = nbgrader_config(root, timeout, secrets)
+        yield root, NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
 
 def release(project: Path, lab_names: list[str] | None = None, out: Path | None = None) -> list[Path]:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import nbformat
 
-from gankit.grading.course import SOURCE, GradingError, check_lab, course_directory, environment, find_project
-from gankit.grading.feedback import one_line
+from gankit.grading.course import SOURCE, GradingError, check_lab, course_copy, course_snapshot, environment, find_project
+from gankit.grading.feedback import one_line, secret_lines_of
 from gankit.grading.repair import Prepared, grade_id, prepare
 from gankit.runtime import FAST_ENV
 
@@ -49,6 +49,8 @@ def _failures(autograded_nb, graded_ids: list[str]) -> list[str]:
                     msg = one_line(out)
                     if out.get("ename") == "NotImplementedError":
                         msg = "not attempted (NotImplementedError)"
+                    elif out.get("ename") in ("KeyboardInterrupt", "CellTimeoutError"):  # nbgrader interrupts a cell at the limit
+                        msg = "timed out: stopped at the time limit per cell (does an answer loop forever?)"
                     lines.append(f"{gid}: {msg}")
                     break
     return lines
@@ -117,17 +119,22 @@ def _row(path: Path, lab: str, graded_ids: list[str], max_score: float) -> dict:
 
 def _grade_files(files: list[Path], *, project: Path, lab: str, out: Path, timeout: int, env: dict, ids: dict,
                  progress: bool = False) -> list[dict]:
-    """Grade `files` one after another in one throwaway course; one row and one feedback page each."""
+    """Grade `files` one after another, each in its own copy of a course made once; one row and one
+    feedback page each. A notebook runs as the grader's user: whatever it deletes or rewrites in its
+    own course directory (its gradebook, the hidden tests) costs only its own row."""
     from tqdm.auto import tqdm
 
     graded_ids, source_nb = _graded_cells(project, lab)
-    max_score = _max_score(source_nb)  # every row is out of the same total, readable or not
+    points = _points(source_nb)  # every row is out of the same total, readable or not
+    secrets = secret_lines_of(source_nb)
     rows = []
-    with environment(**env), course_directory(project, [lab], timeout) as (root, api):
+    with environment(**env):
+        snapshot = course_snapshot(project, lab)
         for path in tqdm(files, desc=f"grading {lab}", disable=not progress):
-            row = _row(path, lab, graded_ids, max_score)
+            row = _row(path, lab, graded_ids, sum(points.values()))
             try:
-                prepared, feedback_html = _grade_one(api, root, lab, ids[path.stem], path, source_nb, graded_ids, row)
+                with course_copy(snapshot, timeout, secrets) as (root, api):
+                    prepared, feedback_html = _grade_one(api, root, lab, ids[path.stem], path, source_nb, points, row)
             except Exception as e:  # one misbehaving notebook must not cost the others their rows
                 prepared, feedback_html = Prepared(None), None
                 row.update(status="not graded", reason=f"grading failed ({type(e).__name__}: {e})")
@@ -166,7 +173,7 @@ def _grade_in_parallel(files: list[Path], jobs: int, progress: bool, task: dict)
             except Exception as e:  # a worker that died: its batch gets rows that say so, the rest are kept
                 rows = []
                 for path in batch:
-                    row = _row(path, task["lab"], graded_ids, _max_score(source_nb))
+                    row = _row(path, task["lab"], graded_ids, sum(_points(source_nb).values()))
                     row.update(status="not graded", reason=f"grading process failed ({type(e).__name__}: {e}); "
                                                           "grade it again (a script calling grade(jobs > 1) needs "
                                                           "an `if __name__ == '__main__':` guard)")
@@ -177,7 +184,7 @@ def _grade_in_parallel(files: list[Path], jobs: int, progress: bool, task: dict)
     return [by_student[p.stem] for p in files]
 
 
-def _grade_one(api, root: Path, lab: str, sid: str, path: Path, source_nb, graded_ids: list[str], row: dict):
+def _grade_one(api, root: Path, lab: str, sid: str, path: Path, source_nb, points: dict, row: dict):
     """Repair, autograde and give feedback on one submission; fills `row` and returns (Prepared, feedback HTML)."""
     from nbgrader.api import MissingEntry
 
@@ -194,28 +201,36 @@ def _grade_one(api, root: Path, lab: str, sid: str, path: Path, source_nb, grade
         log = (result.get("error") or result.get("log") or "").strip().splitlines()
         row.update(status="not graded", reason="nbgrader could not grade it: " + (log[-1] if log else "no log"))
         return prepared, None
-    failures = _failures(nbformat.read(str(graded), as_version=4), graded_ids)
-    manual = []
+    failures = _failures(nbformat.read(str(graded), as_version=4), list(points))
+    manual, capped = [], []
     with api.gradebook as gb:
         try:
             for g in gb.find_submission_notebook(lab, lab, sid).grades:
-                row[g.name] = "" if g.needs_manual_grade or g.auto_score is None else g.auto_score
                 if g.needs_manual_grade:
+                    row[g.name] = ""
                     manual.append(g.name)
-                else:
-                    row["score"] += g.auto_score or 0.0
+                    continue
+                # the gradebook lives where the notebook ran: trust only the source's points
+                score = min(max(g.auto_score or 0.0, 0.0), points.get(g.name, 0.0))
+                if score != (g.auto_score or 0.0):
+                    capped.append(g.name)
+                row[g.name] = score
+                row["score"] += score
         except MissingEntry:
             failures.append("no grades were recorded")
     parts = [f"{len(failures)} graded cell(s) failed" if failures else "all autograded cells passed"]
     if manual:
         parts.append("needs manual grading: " + ", ".join(manual))
+    if capped:
+        parts.append("the gradebook was altered while the notebook ran; scores held to the cells' points: "
+                     + ", ".join(capped))
     row.update(status="repaired" if prepared.notes else "graded", reason="; ".join(parts + failures + prepared.notes))
     fb = api.generate_feedback(lab, sid, force=True)
     page = root / "feedback" / sid / lab / f"{lab}.html"
     return prepared, page.read_text(encoding="utf-8") if fb.get("success") and page.exists() else None
 
 
-def _max_score(source_nb) -> float:
-    """Points of the autograded cells (written answers are graded by hand and counted apart)."""
-    return float(sum(c.metadata["nbgrader"].get("points", 0) for c in source_nb.cells
-                     if grade_id(c) and c.metadata["nbgrader"].get("grade") and c.cell_type == "code"))
+def _points(source_nb) -> dict:
+    """Grade id -> points of the autograded cells (written answers are graded by hand and counted apart)."""
+    return {grade_id(c): float(c.metadata["nbgrader"].get("points", 0)) for c in source_nb.cells
+            if grade_id(c) and c.metadata["nbgrader"].get("grade") and c.cell_type == "code"}

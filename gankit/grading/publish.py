@@ -18,12 +18,9 @@ from pathlib import Path
 import nbformat
 
 from gankit.grading.course import RELEASE, SOURCE, GradingError, labs, release
+from gankit.grading.feedback import secret_lines_of
 
 PACKAGE_FILES = ["pyproject.toml", "environment.yml", "LICENSE"]
-MARKERS = {"### BEGIN SOLUTION": "### END SOLUTION", "### BEGIN HIDDEN TESTS": "### END HIDDEN TESTS"}
-# lines shorter than this (")", "return x", "else:") say nothing about an answer
-MIN_SECRET_LENGTH = 12
-
 STUDENT_README = """# {title}: the labs
 
 Labs on Generative Adversarial Networks with PyTorch. Each lab is one notebook in `notebooks/`:
@@ -40,20 +37,11 @@ names the mistake), then download the `.ipynb` and hand it in as your instructor
 def secret_lines(project: Path, released: Path | None = None) -> set[str]:
     """Stripped lines inside the solution regions and hidden tests of solutions/ that the released
     notebooks (in `released`, default notebooks/) do not also contain (those are scaffolding, not
-    answers), at least MIN_SECRET_LENGTH long."""
+    answers)."""
     released = Path(released) if released is not None else project / RELEASE
     secrets, public = set(), set()
     for lab in labs(project):
-        for cell in nbformat.read(str(project / SOURCE / lab / f"{lab}.ipynb"), as_version=4).cells:
-            end = None
-            for line in cell.source.splitlines():
-                text = line.strip()
-                if end is None and text in MARKERS:
-                    end = MARKERS[text]
-                elif text == end:
-                    end = None
-                elif end is not None and len(text) >= MIN_SECRET_LENGTH:
-                    secrets.add(text)
+        secrets |= secret_lines_of(nbformat.read(str(project / SOURCE / lab / f"{lab}.ipynb"), as_version=4))
         student = released / lab / f"{lab}.ipynb"
         if student.is_file():
             for cell in nbformat.read(str(student), as_version=4).cells:

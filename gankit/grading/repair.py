@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import nbformat
 
 DEFINES = re.compile(r"^(?:def|class)\s+(\w+)", re.MULTILINE)
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.DOTALL)
 
 
 @dataclass
@@ -49,7 +50,8 @@ def _match(src, candidates):
         for c in same_type:
             if names <= set(DEFINES.findall(c.source)):
                 return c
-    scored = [(_similarity(src.source, c.source), i) for i, c in enumerate(same_type)]
+    visible = HIDDEN.sub("", src.source)  # what the student's copy of a test cell holds
+    scored = [(_similarity(visible, c.source), i) for i, c in enumerate(same_type)]
     if scored:
         best, i = max(scored)
         if best >= 0.6:
