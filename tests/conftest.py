@@ -1,6 +1,8 @@
-"""Shared fixtures: the project root, the offline data folder, the Lab 3 notebooks."""
+"""Shared fixtures: the project root, the offline data folder, the labs' notebooks, graded corpora."""
 from __future__ import annotations
 
+import csv
+import hashlib
 import os
 from pathlib import Path
 
@@ -55,3 +57,32 @@ def notebooks():
             cache[lab, tree] = nbformat.read(str(ROOT / tree / lab / f"{lab}.ipynb"), as_version=4)
         return cache[lab, tree]
     return read
+
+
+def _hashes(folder: Path) -> dict:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+
+
+@pytest.fixture(scope="session")
+def graded_lab(tmp_path_factory, notebooks):
+    """graded_lab(lab): the lab's grading corpus (tests/grading_corpus.py) graded by one `gankit grade`
+    run, once per session: rows by student, the gradebook CSV read back, the output folder, the packs."""
+    from gankit.grading.grade import grade
+    from grading_corpus import write_corpus
+
+    cache = {}
+
+    def get(lab: str) -> dict:
+        if lab not in cache:
+            subs = tmp_path_factory.mktemp(f"{lab}-submissions")
+            solution = notebooks(lab, "solutions")
+            packs = write_corpus(lab, solution, notebooks(lab, "notebooks"), subs)
+            before = _hashes(subs)
+            out = tmp_path_factory.mktemp(f"{lab}-graded")
+            rows = grade(subs, lab, out, project=ROOT, timeout=20, jobs=2, progress=False)
+            with open(out / "gradebook.csv", newline="", encoding="utf-8") as f:
+                csv_rows = {r["student_id"]: r for r in csv.DictReader(f)}
+            cache[lab] = {"lab": lab, "rows": {r["student_id"]: r for r in rows}, "csv": csv_rows, "out": out,
+                          "packs": packs, "solution": solution, "n": len(before), "unchanged": before == _hashes(subs)}
+        return cache[lab]
+    return get

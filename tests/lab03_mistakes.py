@@ -57,3 +57,6 @@ TEST_OF = {
     "ex-interpolate": "test-interpolate",
 }
 
+POINTS = {"test-generator": 2, "test-discriminator": 2, "test-d-loss": 3, "test-g-loss": 3,
+          "test-train-iteration": 4, "test-interpolate": 1}
+DEPENDS = {}  # each check builds its own nets and losses around the one exercise it grades

@@ -1,0 +1,138 @@
+"""Every submission the grading tests read, per lab, written to one folder and graded by one
+`gankit grade` run per test session (conftest.graded_lab): a run costs a course snapshot and two
+worker processes, and each notebook ~10 s, so the tests share them.
+
+Per lab: the solution; the untouched release; the solution as an editor leaves it (reshuffled);
+the catalogue's mistakes in packs; "broken" and "hostile" (tests/hostile.py, PLAN below); and a few
+lab-specific files: Lab 1 a notebook deleting its course; Lab 3 unreadable JSON, a duplicated and a
+deleted test cell, a pack graded three times; Lab 6 a notebook printing the hidden tests it reads
+from disk and one rebinding torch.allclose and abs.
+"""
+import copy
+
+import nbformat
+
+import lab01_mistakes
+import lab02_mistakes
+import lab03_mistakes
+import lab04_mistakes
+import lab05_mistakes
+import lab06_mistakes
+from hostile import SPY, TAMPER, VANDAL, delegating, infinite_loop, on_gpu, poisoned, stripped, syntax_error, with_cell
+from notebook_edits import apply, mistake_packs
+
+CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes, "03-vanilla-gan": lab03_mistakes,
+             "04-cgan": lab04_mistakes, "05-cyclegan": lab05_mistakes, "06-evaluation": lab06_mistakes}
+MANUAL = {"01-minimax": ["q-saturation", "q-collapse"], "02-optimal-d": ["q-saturation", "q-two-sample"],
+          "03-vanilla-gan": ["q-losses"], "04-cgan": ["q-same-label", "q-l1-and-patch"],
+          "05-cyclegan": ["q-cycle", "q-identity", "q-pool"], "06-evaluation": ["q-parzen", "q-is-blind", "q-fid-n"]}
+
+# lab: (broken: syntax / loop / nan, hostile: delegated (exercise, code) / shape / dtype / gpu); None: not in this lab
+PLAN = {
+    "01-minimax": (("ex-value", "ex-losses", "ex-gradient"),
+                   (("ex-algorithm1", "from gankit import training\nalgorithm1_iteration = training.algorithm1_iteration"),
+                    "ex-losses", "ex-gradient", "ex-value")),
+    "02-optimal-d": (("ex-two-sample", "ex-value-at-optimum", "ex-optimal-d"),
+                     (("ex-value-at-optimum", "from gankit import theory\n"
+                                              "def value_at_optimum(p_data, p_g, dx):\n"
+                                              "    return theory.value_at_optimum(p_data, p_g, dx)"),
+                      "ex-jsd", "ex-optimal-d", "ex-two-sample")),
+    "03-vanilla-gan": (("ex-d-loss", "ex-interpolate", "ex-g-loss"),
+                       (("ex-d-loss", "from gankit import losses\nd_loss = losses.d_loss"),
+                        "ex-interpolate", "ex-g-loss", None)),
+    "04-cgan": (("ex-class-grid", "ex-patch-d-loss", "ex-pix2pix-g-loss"),
+                (("ex-cond-losses", "from gankit import losses\n"
+                                    "def cgan_d_loss(D, real, fake, labels):\n"
+                                    "    return losses.cgan_d_loss(D, real, fake, labels)"),
+                 "ex-patch-d-loss", "ex-pix2pix-g-loss", "ex-one-hot")),
+    "05-cyclegan": (("ex-train-step", "ex-image-pool", "ex-lsgan"),
+                    (("ex-image-pool", "from gankit import cyclegan\nclass ImagePool(cyclegan.ImagePool):\n    pass"),
+                     "ex-lsgan", "ex-generator-loss", "ex-train-step")),
+    "06-evaluation": (("ex-gaussian-fit", "ex-parzen", "ex-frechet"),
+                      (("ex-parzen", "from gankit import metrics\n"
+                                     "def parzen_log_likelihood(samples, test, sigma):\n"
+                                     "    return metrics.parzen_log_likelihood(samples, test, sigma)"),
+                       "ex-gaussian-fit", "ex-inception-score", "ex-frechet")),
+}
+
+
+def reshuffled(solution):
+    """The solution as an editor can leave it: new cell ids, every test cell emptied to `pass`, the
+    title cell moved to the end, and a cell that prints a megabyte. Nothing an answer needs is lost."""
+    nb = copy.deepcopy(solution)
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"edited-{i:03d}"
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
+            cell.source = "pass"
+    nb.cells.append(nb.cells.pop(0))
+    nb.cells.append(nbformat.v4.new_code_cell('print("x" * 1_000_000)'))
+    return nb
+
+
+def broken(solution, syntax, loop, nan):
+    nb = syntax_error(solution, syntax)
+    if loop:
+        nb = infinite_loop(nb, loop)
+    return stripped(poisoned(nb, nan, "nan"))
+
+
+def hostile(solution, delegated, shape, dtype, gpu):
+    nb = delegating(solution, *delegated)
+    nb = poisoned(poisoned(nb, shape, "shape"), dtype, "dtype")
+    return on_gpu(nb, gpu) if gpu else nb
+
+
+def _grade_id_cell(nb, grade_id):
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def write_corpus(lab, solution, release, folder):
+    """Write every submission of `lab` to `folder`; returns the mistake packs (pack-i.ipynb holds packs[i])."""
+    def write(nb, name):
+        nbformat.write(nb, str(folder / f"{name}.ipynb"))
+
+    write(solution, "solution")
+    write(release, "untouched")
+    write(reshuffled(solution), "reshuffled")
+    mod = CATALOGUE[lab]
+    packs = mistake_packs(mod.MISTAKES, mod.DEPENDS)
+    for i, pack in enumerate(packs):
+        nb = solution
+        for _, gid, old, new, _ in pack:
+            nb = apply(nb, gid, old, new)
+        write(nb, f"pack-{i}")
+        if i == 0 and lab == "03-vanilla-gan":  # determinism: the same submission three times
+            write(nb, "pack-0-again-1")
+            write(nb, "pack-0-again-2")
+    broken_plan, hostile_plan = PLAN[lab]
+    write(broken(solution, *broken_plan), "broken")
+    write(hostile(solution, *hostile_plan), "hostile")
+    if lab == "01-minimax":
+        write(with_cell(solution, VANDAL, at=4), "vandal")
+    if lab == "03-vanilla-gan":
+        (folder / "not-json.ipynb").write_text("{ this is not a notebook")
+        dup = copy.deepcopy(solution)
+        i = dup.cells.index(_grade_id_cell(dup, "test-d-loss"))
+        dup.cells.insert(i + 1, copy.deepcopy(dup.cells[i]))
+        write(dup, "duplicated cell")  # a space in the name: student ids come from file names
+        deleted = copy.deepcopy(solution)
+        deleted.cells.remove(_grade_id_cell(deleted, "test-interpolate"))
+        write(deleted, "deleted-test")
+    if lab == "06-evaluation":
+        write(with_cell(release, SPY + '\nprint("x" * 3_000_000)', at=4), "spy")
+        write(with_cell(solution, TAMPER, at=4), "tamper")
+    return packs
+
+
+def points(solution) -> dict:
+    """Test cell grade id -> points, read from the source notebook."""
+    return {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"] for c in solution.cells
+            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")}
+
+
+def lost(mod, attacked) -> set:
+    """The tests that mistakes or attacks in the `attacked` exercises cost: theirs, and those of the
+    exercises that call them (the catalogue's DEPENDS)."""
+    hit = set(attacked) | {e for e, calls in mod.DEPENDS.items() if calls & set(attacked)}
+    return {mod.TEST_OF[e] for e in hit}
+
