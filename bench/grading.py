@@ -3,8 +3,9 @@
     python bench/grading.py [--lab 01-minimax] [--copies 100] [--jobs 1 2]
 
 The mixed set: the solution, the untouched release, the solution with one pack of the lab's
-catalogued mistakes (tests/labNN_mistakes.py), and the solution with every nbgrader field stripped
-(as Colab can leave it). `--copies` submissions are drawn from it in turn and graded once per
+catalogued mistakes (tests/labNN_mistakes.py), the solution with every nbgrader field stripped
+(as Colab can leave it), and the hostile notebook of tests/grading_corpus.py (checks switched off,
+answers delegating to the kit or returning the wrong shape, dtype or device). `--copies` submissions are drawn from it in turn and graded once per
 `--jobs` value; prints seconds per submission, submissions per minute, the speed-up over the first
 value, and what a class of 200 would take.
 """
@@ -24,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the mistake catalogues and the notebook edits live with the tests
 
 from gankit.grading.grade import grade  # noqa: E402
+from grading_corpus import PLAN, hostile  # noqa: E402
 from notebook_edits import apply, mistake_packs  # noqa: E402
 
 
@@ -37,7 +39,8 @@ def mixed_set(lab: str) -> dict:
     stripped = copy.deepcopy(solution)
     for cell in stripped.cells:
         cell.metadata.pop("nbgrader", None)
-    return {"solution": solution, "untouched": release, "mistakes": wrong, "stripped": stripped}
+    return {"solution": solution, "untouched": release, "mistakes": wrong, "stripped": stripped,
+            "hostile": hostile(solution, *PLAN[lab][1])}
 
 
 def main() -> None:

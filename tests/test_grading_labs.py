@@ -5,6 +5,8 @@ a reason naming it.
 Mistakes are graded in packs (one per exercise per notebook) to keep the run short: each exercise is
 graded on its own, so a pack's score says which mistakes were caught.
 """
+import html
+
 import pytest
 
 from grading_corpus import CATALOGUE, MANUAL, lost, points
@@ -20,8 +22,8 @@ def graded(request, graded_lab):
 def test_every_file_gets_a_row_and_feedback_and_the_folder_is_untouched(graded):
     assert len(graded["rows"]) == len(graded["csv"]) == graded["n"] and graded["unchanged"]
     for student, row in graded["rows"].items():
-        assert row["reason"], student
-        assert (graded["out"] / "feedback" / f"{student}.html").is_file()
+        page = (graded["out"] / "feedback" / f"{student}.html").read_text(encoding="utf-8")
+        assert row["reason"] and html.escape(row["reason"]) in page, student  # the reason, said to the student
 
 
 def test_solution_full_marks_and_questions_left_for_the_instructor(graded):
