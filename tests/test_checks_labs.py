@@ -138,7 +138,7 @@ def test_a_standard_error_from_the_biased_standard_deviation_is_accepted(noteboo
 
 def test_a_fresh_copy_of_the_checks_ignores_what_the_notebook_replaced(notebooks, monkeypatch, capsys):
     """Hidden tests grade through checks.fresh: replacing a check, a check helper or the kit's reference
-    in the notebook's gankit must neither pass a delegating answer nor fail a correct one."""
+    in the notebook's gankit must neither pass a delegating or wrong answer nor fail a correct one."""
     import sys
 
     import gankit.checks
@@ -147,16 +147,17 @@ def test_a_fresh_copy_of_the_checks_ignores_what_the_notebook_replaced(notebooks
 
     lab = "06-evaluation"
     ns = answer_namespace(notebooks(lab, "solutions"), RUNS[lab])
-    kit = metrics.parzen_log_likelihood
+    right, kit = ns["parzen_log_likelihood"], metrics.parzen_log_likelihood
     monkeypatch.setattr(evaluation, "check_parzen", lambda f: None)
     monkeypatch.setattr(gankit.checks, "close", lambda *a, **k: True)
+    monkeypatch.setattr(gankit.checks, "require", lambda *a, **k: None)
     monkeypatch.setattr(metrics, "parzen_log_likelihood", lambda *a, **k: torch.zeros(1))
     ours = {k: v for k, v in sys.modules.items() if k.startswith("gankit")}
-    fresh("evaluation").check_parzen(ns["parzen_log_likelihood"])
-    assert capsys.readouterr().out.startswith("OK: ")
-    for delegating in (kit, lambda s, t, sigma: kit(s, t, sigma)):
-        with pytest.raises(AssertionError, match="the kit's own implementation"):
-            fresh(evaluation).check_parzen(delegating)
+    fresh("evaluation").check_parzen(right)
+    assert capsys.readouterr().out == ""  # silent when it passes: the visible check printed its line
+    for wrong in (kit, lambda s, t, sigma: kit(s, t, sigma), lambda s, t, sigma: 2 * right(s, t, sigma)):
+        with pytest.raises(AssertionError):
+            fresh(evaluation).check_parzen(wrong)
     assert {k: v for k, v in sys.modules.items() if k.startswith("gankit")} == ours  # the notebook's modules are back
 
 
