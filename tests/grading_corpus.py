@@ -19,7 +19,7 @@ import lab04_mistakes
 import lab05_mistakes
 import lab06_mistakes
 from hostile import SPY, TAMPER, VANDAL, delegating, infinite_loop, on_gpu, poisoned, stripped, syntax_error, with_cell
-from notebook_edits import apply, mistake_packs
+from notebook_edits import answer_cell, apply, mistake_packs
 
 CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes, "03-vanilla-gan": lab03_mistakes,
              "04-cgan": lab04_mistakes, "05-cyclegan": lab05_mistakes, "06-evaluation": lab06_mistakes}
@@ -82,10 +82,6 @@ def hostile(solution, delegated, shape, dtype, gpu):
     return on_gpu(nb, gpu) if gpu else nb
 
 
-def _grade_id_cell(nb, grade_id):
-    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
-
-
 def write_corpus(lab, solution, release, folder):
     """Write every submission of `lab` to `folder`; returns the mistake packs (pack-i.ipynb holds packs[i])."""
     def write(nb, name):
@@ -112,11 +108,11 @@ def write_corpus(lab, solution, release, folder):
     if lab == "03-vanilla-gan":
         (folder / "not-json.ipynb").write_text("{ this is not a notebook")
         dup = copy.deepcopy(solution)
-        i = dup.cells.index(_grade_id_cell(dup, "test-d-loss"))
+        i = dup.cells.index(answer_cell(dup, "test-d-loss"))
         dup.cells.insert(i + 1, copy.deepcopy(dup.cells[i]))
         write(dup, "duplicated cell")  # a space in the name: student ids come from file names
         deleted = copy.deepcopy(solution)
-        deleted.cells.remove(_grade_id_cell(deleted, "test-interpolate"))
+        deleted.cells.remove(answer_cell(deleted, "test-interpolate"))
         write(deleted, "deleted-test")
     if lab == "06-evaluation":
         write(with_cell(release, SPY + '\nprint("x" * 3_000_000)', at=4), "spy")

@@ -97,43 +97,44 @@ def grade(submissions: str | Path, lab: str, out: str | Path, *, project: str | 
     # fast: the labs' short settings, and figures never drawn (the Agg backend shows nothing), which
     # saves about 2 s of a Lab 1 submission's 18; the checks and tests draw nothing either way
     env = {FAST_ENV: "1", "MPLBACKEND": "agg"} if fast else {}
-    task = {"project": project, "lab": lab, "out": out, "timeout": timeout, "env": env, "ids": _safe_ids([p.stem for p in files]),
+    source_nb = nbformat.read(str(project / SOURCE / lab / f"{lab}.ipynb"), as_version=4)
+    task = {"source_nb": source_nb, "lab": lab, "out": out, "timeout": timeout, "env": env,
+            "ids": _safe_ids([p.stem for p in files]),
             "snapshot": course_snapshot(project, lab)}  # made once: every submission is graded in a copy of it
     if jobs == 1 or len(files) == 1:
         rows = _grade_files(files, progress=progress, **task)
     else:
         rows = _grade_in_parallel(files, jobs, progress, task)
-    graded_ids, _ = _graded_cells(project, lab)
     with open(out / "gradebook.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=FIXED_COLUMNS + graded_ids + STATUS_COLUMNS)
+        writer = csv.DictWriter(f, fieldnames=FIXED_COLUMNS + _graded_ids(source_nb) + STATUS_COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
     return rows
 
 
-def _graded_cells(project: Path, lab: str):
-    source_nb = nbformat.read(str(project / SOURCE / lab / f"{lab}.ipynb"), as_version=4)
-    return [grade_id(c) for c in source_nb.cells if grade_id(c) and c.metadata["nbgrader"].get("grade")], source_nb
+def _graded_ids(source_nb) -> list[str]:
+    """Grade ids of every graded cell of the source, autograded or written, in notebook order."""
+    return [grade_id(c) for c in source_nb.cells if grade_id(c) and c.metadata["nbgrader"].get("grade")]
 
 
-def _row(path: Path, lab: str, graded_ids: list[str], max_score: float) -> dict:
-    return {"student_id": path.stem, "assignment": lab, "score": 0.0, "max_score": max_score, **{g: "" for g in graded_ids}}
+def _row(path: Path, lab: str, source_nb) -> dict:
+    """A row before grading: every row is out of the same total, readable or not."""
+    return {"student_id": path.stem, "assignment": lab, "score": 0.0, "max_score": sum(_points(source_nb).values()),
+            **{g: "" for g in _graded_ids(source_nb)}}
 
 
-def _grade_files(files: list[Path], *, project: Path, lab: str, out: Path, timeout: int, env: dict, ids: dict,
+def _grade_files(files: list[Path], *, source_nb, lab: str, out: Path, timeout: int, env: dict, ids: dict,
                  snapshot: dict, progress: bool = False) -> list[dict]:
     """Grade `files` one after another, each in its own copy of the course `snapshot`; one row and one
     feedback page each. A notebook runs as the grader's user: whatever it deletes or rewrites in its
     own course directory (its gradebook, the hidden tests) costs only its own row."""
     from tqdm.auto import tqdm
 
-    graded_ids, source_nb = _graded_cells(project, lab)
-    points = _points(source_nb)  # every row is out of the same total, readable or not
-    secrets = secret_lines_of(source_nb)
+    points, secrets = _points(source_nb), secret_lines_of(source_nb)
     rows = []
     with environment(**env):
         for path in tqdm(files, desc=f"grading {lab}", disable=not progress):
-            row = _row(path, lab, graded_ids, sum(points.values()))
+            row = _row(path, lab, source_nb)
             try:
                 with course_copy(snapshot, timeout, secrets) as (root, api):
                     prepared, feedback_html = _grade_one(api, root, lab, ids[path.stem], path, source_nb, points, row)
@@ -160,7 +161,6 @@ def _grade_in_parallel(files: list[Path], jobs: int, progress: bool, task: dict)
     if "OMP_NUM_THREADS" not in os.environ:
         env["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // jobs))
     task = {**task, "env": env}
-    graded_ids, source_nb = _graded_cells(task["project"], task["lab"])  # for the row of a submission whose worker died
     by_student = {}
     # spawn, not fork: the parent has torch loaded, and forked torch processes can hang
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool, \
@@ -172,7 +172,7 @@ def _grade_in_parallel(files: list[Path], jobs: int, progress: bool, task: dict)
             try:
                 (row,) = future.result()
             except Exception as e:  # a worker that died: this submission's row says so, the others are kept
-                row = _row(path, task["lab"], graded_ids, sum(_points(source_nb).values()))
+                row = _row(path, task["lab"], task["source_nb"])
                 row.update(status="not graded", reason=f"grading process failed ({type(e).__name__}: {e}); "
                                                       "grade it again (a script calling grade(jobs > 1) needs "
                                                       "an `if __name__ == '__main__':` guard)")
