@@ -38,10 +38,19 @@ def release(args) -> None:
 
 
 def grade(args) -> None:
-    from gankit.grading.grade import grade as do_grade
+    import getpass
 
+    from gankit.grading.course import find_project
+    from gankit.grading.grade import EXPOSED, grade as do_grade
+    from gankit.grading.sandbox import Limits, parse_size
+
+    limits = Limits(memory=parse_size(args.memory), processes=args.max_processes,
+                    notebook_seconds=args.notebook_timeout or None)
+    if args.no_sandbox:
+        print("gankit grade: warning: " + EXPOSED.format(user=getpass.getuser(), project=find_project(args.project),
+                                                       submissions=Path(args.submissions).resolve()), file=sys.stderr)
     rows = do_grade(args.submissions, args.lab, args.out, project=args.project, timeout=args.timeout,
-                    fast=not args.full, jobs=args.jobs)
+                    fast=not args.full, jobs=args.jobs, sandbox=not args.no_sandbox, limits=limits)
     out = Path(args.out)
     for r in rows:
         print(f"{r['student_id']}: {r['score']:g}/{r['max_score']:g} {r['status']}")
@@ -97,6 +106,14 @@ def main(argv=None) -> int:
     g.add_argument("--jobs", type=int, default=1,
                    help="submissions graded at once, in separate processes (default: 1; try the number of cores)")
     g.add_argument("--project", default=None, help="the course repository (default: found from here)")
+    g.add_argument("--memory", default="4G", help="memory each notebook may use, e.g. 4G or 512M (default: 4G)")
+    g.add_argument("--max-processes", type=int, default=512,
+                   help="processes and threads each notebook may run at once (default: 512)")
+    g.add_argument("--notebook-timeout", type=int, default=1200,
+                   help="seconds each whole notebook may run, on top of --timeout per cell (default: 1200; 0: none)")
+    g.add_argument("--no-sandbox", action="store_true",
+                   help="run notebooks as you, with your files and network in reach (default: each in a "
+                        "bubblewrap sandbox)")
     g.set_defaults(run=grade)
 
     u = sub.add_parser("publish", help="write the student-facing tree (released labs, package, README), no solutions")

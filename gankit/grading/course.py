@@ -43,25 +43,35 @@ def check_lab(project: Path, lab: str) -> str:
     return lab
 
 
-def grading_settings(c, timeout: int) -> None:
+def grading_settings(c, timeout: int, notebook_timeout: int | None = None) -> None:
     """The nbgrader settings every run shares, gankit's own and the repository's nbgrader_config.py alike."""
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-    from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import ClearHiddenTests, Execute, GetGrades
 
+    from gankit.grading.execute import GuardedExecute
     from gankit.grading.feedback import OneLineErrors, RedactSecrets
 
     c.CourseDirectory.course_id = COURSE_ID
+    # a notebook time limit, and a kernel that dies costs its remaining cells, not the whole submission
+    c.Autograde.autograde_preprocessors = [GuardedExecute if p is Execute else p for p in
+                                           Autograde.class_traits()["autograde_preprocessors"].default()]
     c.Execute.timeout = timeout
     c.Execute.interrupt_on_timeout = True
+    c.GuardedExecute.notebook_timeout = notebook_timeout
     c.OverwriteCells.add_missing_cells = True  # a deleted test cell is put back and graded, not left to a human
     # Feedback must not reveal the hidden tests: neither their source nor a traceback that quotes them.
     c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, OneLineErrors, RedactSecrets,
                                         CSSHTMLHeaderPreprocessor]
 
 
-def nbgrader_config(root: Path, timeout: int = 60, secrets=()):
+RUN_REPORT = "run.json"  # GuardedExecute's account of the notebook's run, beside (never inside) its sandbox
+
+
+def nbgrader_config(root: Path, timeout: int = 60, secrets=(), sandbox=None, notebook_timeout: int | None = None):
     """The configuration of a throwaway course at `root`, with its own database; `secrets` are the
-    lines feedback must never show (feedback.secret_lines_of the source)."""
+    lines feedback must never show (feedback.secret_lines_of the source); `sandbox` (a
+    gankit.grading.sandbox.Sandbox) is where kernels run, None for the grader's own account."""
     from traitlets.config import Config
 
     c = Config()
@@ -69,7 +79,9 @@ def nbgrader_config(root: Path, timeout: int = 60, secrets=()):
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
     c.Exchange.root = str(root / "exchange")
-    grading_settings(c, timeout)
+    grading_settings(c, timeout, notebook_timeout)
+    c.GuardedExecute.sandbox = sandbox
+    c.GuardedExecute.report = str(root / RUN_REPORT)
     return c
 
 
@@ -122,7 +134,8 @@ def course_snapshot(project: Path, lab: str) -> dict[str, bytes]:
 
 
 @contextmanager
-def course_copy(snapshot: dict[str, bytes], timeout: int = 60, secrets=()):
+def course_copy(snapshot: dict[str, bytes], timeout: int = 60, secrets=(), sandbox=None,
+                notebook_timeout: int | None = None):
     """A new course directory written from `snapshot`; yields (root, NbGraderAPI); removed afterwards,
     whatever a notebook graded in it did to it."""
     from nbgrader.apps import NbGraderAPI
@@ -133,7 +146,7 @@ def course_copy(snapshot: dict[str, bytes], timeout: int = 60, secrets=()):
         for name, data in snapshot.items():
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             (root / name).write_bytes(data)
-        config = nbgrader_config(root, timeout, secrets)
+        config = nbgrader_config(root, timeout, secrets, sandbox, notebook_timeout)
         yield root, NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
 

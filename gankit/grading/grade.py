@@ -9,19 +9,27 @@ from __future__ import annotations
 
 import csv
 import html
+import json
 import os
 import re
 from pathlib import Path
 
 import nbformat
 
-from gankit.grading.course import SOURCE, GradingError, check_lab, course_copy, course_snapshot, environment, find_project
+from gankit.grading.course import (RUN_REPORT, SOURCE, GradingError, check_lab, course_copy, course_snapshot,
+                                   environment, find_project)
+from gankit.grading.execute import KERNEL_DIED, NOT_RUN
 from gankit.grading.feedback import one_line, secret_lines_of
 from gankit.grading.repair import Prepared, grade_id, prepare
+from gankit.grading.sandbox import Limits, probe
 from gankit.runtime import FAST_ENV
 
 FIXED_COLUMNS = ["student_id", "assignment", "score", "max_score"]
 STATUS_COLUMNS = ["status", "reason"]
+# what --no-sandbox leaves open, said before grading
+EXPOSED = ("grading without a sandbox: every notebook runs as {user}, with this machine's network, and can read "
+           "{project}/solutions (the answers and hidden tests) and the other submissions in {submissions}, write "
+           "into the installed packages and your home, and leave processes running after it is graded.")
 
 
 def _safe_ids(stems: list[str]) -> dict[str, str]:
@@ -51,6 +59,8 @@ def _failures(autograded_nb, graded_ids: list[str]) -> list[str]:
                         msg = "not attempted (NotImplementedError)"
                     elif out.get("ename") in ("KeyboardInterrupt", "CellTimeoutError"):  # nbgrader interrupts a cell at the limit
                         msg = "timed out: stopped at the time limit per cell (does an answer loop forever?)"
+                    elif out.get("ename") in (NOT_RUN, KERNEL_DIED):  # the notebook stopped before or in this cell
+                        msg = out.get("evalue", "")
                     lines.append(f"{gid}: {msg}")
                     break
     return lines
@@ -74,11 +84,14 @@ def _write_feedback(path: Path, body: str | None, reason: str, notes: list[str])
 
 
 def grade(submissions: str | Path, lab: str, out: str | Path, *, project: str | Path | None = None,
-          timeout: int = 60, fast: bool = True, progress: bool = True, jobs: int = 1) -> list[dict]:
+          timeout: int = 60, fast: bool = True, progress: bool = True, jobs: int = 1, sandbox: bool = True,
+          limits: Limits | None = None) -> list[dict]:
     """Autograde every `*.ipynb` in `submissions` for `lab`; write out/gradebook.csv and out/feedback/<id>.html.
 
     Returns the gradebook rows, in the order of the file names. `timeout` is the limit per cell in
     seconds; `fast` sets GANKIT_FAST=1 and draws no figures; `jobs` > 1 grades in that many processes at once.
+    Each kernel runs in a sandbox (gankit.grading.sandbox) with `limits` (memory, processes, seconds
+    per notebook); `sandbox=False` runs them as the grading user (only the time limit holds then).
     """
     submissions, out = Path(submissions), Path(out)
     if not submissions.is_dir():
@@ -93,6 +106,9 @@ def grade(submissions: str | Path, lab: str, out: str | Path, *, project: str | 
     if out.resolve() == submissions.resolve() or submissions.resolve() in out.resolve().parents:
         raise GradingError(f"--out {out} is inside the submissions folder: choose another folder, "
                            "the submissions are never written to.")
+    limits = limits or Limits()
+    # made (and tried) before anything is graded: a sandbox that cannot be made stops the run here
+    box = probe(limits, hidden=[project, submissions, out, Path.home()]) if sandbox else None
     (out / "feedback").mkdir(parents=True, exist_ok=True)
     # fast: the labs' short settings, and figures never drawn (the Agg backend shows nothing), which
     # saves about 2 s of a Lab 1 submission's 18; the checks and tests draw nothing either way
@@ -100,7 +116,8 @@ def grade(submissions: str | Path, lab: str, out: str | Path, *, project: str | 
     source_nb = nbformat.read(str(project / SOURCE / lab / f"{lab}.ipynb"), as_version=4)
     task = {"source_nb": source_nb, "lab": lab, "out": out, "timeout": timeout, "env": env,
             "ids": _safe_ids([p.stem for p in files]),
-            "snapshot": course_snapshot(project, lab)}  # made once: every submission is graded in a copy of it
+            "snapshot": course_snapshot(project, lab),  # made once: every submission is graded in a copy of it
+            "sandbox": box, "notebook_timeout": limits.notebook_seconds}
     if jobs == 1 or len(files) == 1:
         rows = _grade_files(files, progress=progress, **task)
     else:
@@ -124,7 +141,7 @@ def _row(path: Path, lab: str, source_nb) -> dict:
 
 
 def _grade_files(files: list[Path], *, source_nb, lab: str, out: Path, timeout: int, env: dict, ids: dict,
-                 snapshot: dict, progress: bool = False) -> list[dict]:
+                 snapshot: dict, sandbox=None, notebook_timeout: int | None = None, progress: bool = False) -> list[dict]:
     """Grade `files` one after another, each in its own copy of the course `snapshot`; one row and one
     feedback page each. A notebook runs as the grader's user: whatever it deletes or rewrites in its
     own course directory (its gradebook, the hidden tests) costs only its own row."""
@@ -136,7 +153,7 @@ def _grade_files(files: list[Path], *, source_nb, lab: str, out: Path, timeout: 
         for path in tqdm(files, desc=f"grading {lab}", disable=not progress):
             row = _row(path, lab, source_nb)
             try:
-                with course_copy(snapshot, timeout, secrets) as (root, api):
+                with course_copy(snapshot, timeout, secrets, sandbox, notebook_timeout) as (root, api):
                     prepared, feedback_html = _grade_one(api, root, lab, ids[path.stem], path, source_nb, points, row)
             except Exception as e:  # one misbehaving notebook must not cost the others their rows
                 prepared, feedback_html = Prepared(None), None
@@ -200,6 +217,7 @@ def _grade_one(api, root: Path, lab: str, sid: str, path: Path, source_nb, point
         row.update(status="not graded", reason="nbgrader could not grade it: " + (log[-1] if log else "no log"))
         return prepared, None
     failures = _failures(nbformat.read(str(graded), as_version=4), list(points))
+    run = _run_report(root)
     manual, capped = [], []
     with api.gradebook as gb:
         try:
@@ -217,6 +235,9 @@ def _grade_one(api, root: Path, lab: str, sid: str, path: Path, source_nb, point
         except MissingEntry:
             failures.append("no grades were recorded")
     parts = [f"{len(failures)} graded cell(s) failed" if failures else "all autograded cells passed"]
+    if run.get("stopped"):
+        parts.append(f"{run['stopped']}: {run['not_run']} cell(s) did not run")
+    parts += [f"hit the {limit}" for limit in run.get("limits_hit", [])]
     if manual:
         parts.append("needs manual grading: " + ", ".join(manual))
     if capped:
@@ -226,6 +247,14 @@ def _grade_one(api, root: Path, lab: str, sid: str, path: Path, source_nb, point
     fb = api.generate_feedback(lab, sid, force=True)
     page = root / "feedback" / sid / lab / f"{lab}.html"
     return prepared, page.read_text(encoding="utf-8") if fb.get("success") and page.exists() else None
+
+
+def _run_report(root: Path) -> dict:
+    """GuardedExecute's account of the run: what stopped the notebook, which limits it hit."""
+    try:
+        return json.loads((root / RUN_REPORT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 def _points(source_nb) -> dict:
