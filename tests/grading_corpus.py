@@ -6,7 +6,8 @@ Per lab: the solution; the untouched release; the solution as an editor leaves i
 the catalogue's mistakes in packs; "broken" and "hostile" (tests/hostile.py, PLAN below); and a few
 lab-specific files: Lab 1 a notebook deleting its course; Lab 3 unreadable JSON, a duplicated and a
 deleted test cell, a pack graded three times; Lab 6 a notebook printing the hidden tests it reads
-from disk and one rebinding torch.allclose and abs.
+from disk and one rebinding torch.allclose and abs. Labs 1, 3 and 6 also hold the attacks on the
+machine and the scores that the sandbox stops (tests/attacks.py).
 """
 import copy
 
@@ -18,6 +19,7 @@ import lab03_mistakes
 import lab04_mistakes
 import lab05_mistakes
 import lab06_mistakes
+from attacks import write_attacks
 from hostile import SPY, TAMPER, VANDAL, delegating, infinite_loop, on_gpu, poisoned, stripped, syntax_error, with_cell
 from notebook_edits import answer_cell, apply, mistake_packs
 
@@ -82,8 +84,13 @@ def hostile(solution, delegated, shape, dtype, gpu):
     return on_gpu(nb, gpu) if gpu else nb
 
 
-def write_corpus(lab, solution, release, folder):
-    """Write every submission of `lab` to `folder`; returns the mistake packs (pack-i.ipynb holds packs[i])."""
+# the labs whose corpus also holds the attacks on the machine and the scores (tests/attacks.py)
+ATTACK_LABS = ("01-minimax", "03-vanilla-gan", "06-evaluation")
+
+
+def write_corpus(lab, solution, release, folder, port=None):
+    """Write every submission of `lab` to `folder`; returns the mistake packs (pack-i.ipynb holds packs[i]).
+    `port`: the test's TCP server on 127.0.0.1, which the network attack tries to reach."""
     def write(nb, name):
         nbformat.write(nb, str(folder / f"{name}.ipynb"))
 
@@ -117,6 +124,8 @@ def write_corpus(lab, solution, release, folder):
     if lab == "06-evaluation":
         write(with_cell(release, SPY + '\nprint("x" * 3_000_000)', at=4), "spy")
         write(with_cell(solution, TAMPER, at=4), "tamper")
+    if lab in ATTACK_LABS:
+        write_attacks(solution, release, folder, port)
     return packs
 
 

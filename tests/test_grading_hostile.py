@@ -4,9 +4,9 @@ Per lab, two notebooks made from the solution: "broken" (metadata stripped and i
 error, an answer that never returns, one that returns NaN) and "hostile" (every visible check and the
 checks' helpers switched off, one answer delegating to the kit, one returning an extra axis, one half
 precision, one moving its tensors to a GPU the grader lacks). Each attack costs exactly its exercise
-(and the exercises that call it). Lab 1 also grades a notebook that deletes its own course directory
-while it runs; Lab 6 one that reads the course and the project's solutions from disk and prints them,
-and one that rebinds torch.allclose and abs.
+(and the exercises that call it). Lab 1 also grades a notebook that tries to delete its own course
+directory while it runs; Lab 6 one that tries to read the course and the project's solutions from disk
+and print them, and one that rebinds torch.allclose and abs.
 """
 import html
 import re
@@ -50,22 +50,26 @@ def test_hostile_notebook_gains_nothing_from_switching_the_checks_off(graded):
         or "is the kit's own implementation" in row["reason"], row["reason"]
 
 
-def test_a_notebook_deleting_its_course_costs_only_its_own_row(graded_lab):
+def test_a_notebook_deleting_its_course_finds_none_of_it(graded_lab):
+    """The vandal looks for its course's gradebook to delete the course: in the sandbox there is none
+    to find (its cell fails), so its answers, the solution's, earn full marks, as does the solution."""
     graded = graded_lab("01-minimax")
     row = graded["rows"]["vandal"]
-    assert row["status"] == "not graded" and row["score"] == 0 and row["reason"]
+    assert row["status"] == "graded" and row["score"] == row["max_score"], row["reason"]
     assert graded["rows"]["solution"]["score"] == graded["rows"]["solution"]["max_score"]
 
 
 def test_a_notebook_reading_the_hidden_tests_from_disk_shows_none_of_them(graded_lab):
+    """The spy reads its course directory and the repository's solutions/ and prints them: in the sandbox
+    it finds none of them (test_grading_sandbox.py grades it without one, where redaction has to work)."""
     graded = graded_lab("06-evaluation")
     row = graded["rows"]["spy"]
     assert row["score"] == 0 and row["reason"].count("not attempted") == len(points(graded["solution"]))
     raw = (graded["out"] / "feedback" / "spy.html").read_text()
     text = html.unescape(re.sub(r"<[^>]+>", "", raw))
-    assert "[hidden]" in text  # it did print the sources: what it printed was redacted
     secrets = secret_lines_of(graded["solution"])
     assert redact(text, secrets) == text, [s for s in secrets if s in text][:3]
+    assert "BEGIN HIDDEN TESTS" not in text and "gradebook.db" not in text
 
 
 def test_a_notebook_rebinding_what_hidden_tests_use_scores_nothing(graded_lab):

@@ -105,8 +105,9 @@ class GuardedExecute(Execute):
         if self.sandbox is None:
             return []
         hits = _cgroup_hits(self._manager)
-        errors = " ".join(o.get("evalue", "") + " " + o.get("ename", "") for c in nb.cells
-                          for o in c.get("outputs", []) if o.get("output_type") == "error")
+        # a refused allocation or fork shows only in what the cells said (an answer may catch the error)
+        errors = " ".join(f"{o.get('ename', '')} {o.get('evalue', '')} {o.get('text', '')}" for c in nb.cells
+                          for o in c.get("outputs", []) if o.get("output_type") in ("error", "stream"))
         if self.sandbox.limiter("memory") == "rlimit" and OUT_OF_MEMORY.search(errors):
             hits.add("memory")
         if self.sandbox.limiter("processes") == "rlimit" and OUT_OF_PROCESSES.search(errors):

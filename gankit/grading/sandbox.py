@@ -206,8 +206,8 @@ def _usable(parent: CgroupParent) -> bool:
     except OSError:
         return False
     try:
-        (probe_dir / _LIMIT_FILES[parent.controller, parent.version][0]).write_text("max" if parent.version == 2
-                                                                                   else "-1")
+        unlimited = "-1" if (parent.controller, parent.version) == ("memory", 1) else "max"
+        (probe_dir / _LIMIT_FILES[parent.controller, parent.version][0]).write_text(unlimited)
         return True
     except OSError:
         return False
