@@ -86,6 +86,8 @@ def main() -> None:
         print(f"kernel start + one cell + shutdown, mean of {args.kernels}: plain {plain:.2f} s, sandboxed "
               f"{boxed:.2f} s, the sandbox costs {boxed - plain:+.2f} s ({box.describe()})")
 
+    if not args.copies:
+        return
     kinds = mixed_set(args.lab)
     with tempfile.TemporaryDirectory(prefix="gankit-bench-") as tmp:
         subs = Path(tmp) / "submissions"
