@@ -344,6 +344,8 @@ class Sandbox:
             args.extend(option)
             made.add(str(target))
 
+        # /tmp first: what is shown below it (a virtual environment in a clone under /tmp) goes on top
+        mount("--perms", "1777", "--size", scratch, "--tmpfs", "/tmp")
         for target, link in self.symlinks:
             mount("--symlink", target, link)
         for path in self.read_only:
@@ -352,7 +354,6 @@ class Sandbox:
         mount("--dev", "/dev")
         for dev in self.devices:
             mount("--dev-bind", dev, dev)
-        mount("--perms", "1777", "--size", scratch, "--tmpfs", "/tmp")
         mount("--perms", "1777", "--size", scratch, "--tmpfs", "/dev/shm")
         mount("--perms", "1777", "--size", scratch, "--tmpfs", str(workdir))
         # the lab's own files, read-only (what the kernel writes there goes with it), but not the notebook:
@@ -446,6 +447,9 @@ def probe(limits: Limits, hidden: list[Path]) -> Sandbox:
             result = subprocess.CompletedProcess(cmd, 1, "", str(e))
     if result.stdout.strip() != "ok":
         said = (result.stderr.strip() or f"exit status {result.returncode}").splitlines()[-1]
+        if not re.search(r"namespace|uid map|not permitted|Permission denied|No permissions", said, re.IGNORECASE):
+            raise SandboxUnavailable(f"bubblewrap made the sandbox but Python did not start in it ({said}): the "
+                                     f"folders shown read-only were {', '.join(read_only)}; {fix}")
         raise SandboxUnavailable(
             f"bubblewrap could not make the sandbox here ({said}). User namespaces may be disabled: on Ubuntu 23.10 "
             "and newer AppArmor restricts them (`sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`, or "
