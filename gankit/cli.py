@@ -1,4 +1,4 @@
-"""The `gankit` command: demo, release, grade, publish, train-classifier."""
+"""The `gankit` command: demo, release, grade, export, publish, train-classifier."""
 from __future__ import annotations
 
 import argparse
@@ -50,11 +50,26 @@ def grade(args) -> None:
         print("gankit grade: warning: " + EXPOSED.format(user=getpass.getuser(), project=find_project(args.project),
                                                        submissions=Path(args.submissions).resolve()), file=sys.stderr)
     rows = do_grade(args.submissions, args.lab, args.out, project=args.project, timeout=args.timeout,
-                    fast=not args.full, jobs=args.jobs, sandbox=not args.no_sandbox, limits=limits)
+                    fast=not args.full, jobs=args.jobs, sandbox=not args.no_sandbox, limits=limits,
+                    roster=_roster(args))
     out = Path(args.out)
     for r in rows:
         print(f"{r['student_id']}: {r['score']:g}/{r['max_score']:g} {r['status']}")
-    print(f"wrote {out / 'gradebook.csv'} and {len(rows)} feedback files in {out / 'feedback'}")
+    print(f"wrote {out / 'gradebook.csv'}, {out / 'intake.csv'} (who each row is, which files were not graded) "
+          f"and {len(rows)} feedback files in {out / 'feedback'}")
+
+
+def _roster(args):
+    from gankit.grading.intake import parse_columns, read_roster
+
+    return read_roster(Path(args.roster), parse_columns(args.roster_columns)) if args.roster else None
+
+
+def export(args) -> None:
+    from gankit.grading.export import export as do_export
+
+    path = do_export(args.out, args.to, roster=_roster(args), column=args.column, output=args.output)
+    print(f"wrote {path}")
 
 
 def publish(args) -> None:
@@ -78,6 +93,13 @@ def train_classifier(args) -> None:
           f"{report['accuracy']:.4f}\nwrote {Path(args.out).resolve()}")
 
 
+def _roster_arguments(parser) -> None:
+    parser.add_argument("--roster", default=None, metavar="ROSTER.csv",
+                        help="the class list: columns id (the id you grade by), name, email, lms_id")
+    parser.add_argument("--roster-columns", default=None, metavar="FIELD=HEADER,...",
+                        help="the roster's headers for those fields, e.g. 'id=SIS User ID,lms_id=ID,name=Student'")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="gankit", description="A GAN course kit: labs, training helpers, grading.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -98,7 +120,8 @@ def main(argv=None) -> int:
     r.set_defaults(run=release)
 
     g = sub.add_parser("grade", help="grade a folder of submitted notebooks into a gradebook and feedback")
-    g.add_argument("submissions", help="folder of submitted .ipynb files, one per student (<student_id>.ipynb)")
+    g.add_argument("submissions", help="the LMS's download (a .zip or a folder; Canvas and Moodle naming, a folder "
+                                      "per student, or <student_id>.ipynb)")
     g.add_argument("--lab", required=True, help="the lab they submitted, e.g. 03-vanilla-gan")
     g.add_argument("--out", default="graded", help="where gradebook.csv and feedback/ go (default: graded)")
     g.add_argument("--timeout", type=int, default=120, help="seconds each cell may run (default: 120)")
@@ -114,7 +137,18 @@ def main(argv=None) -> int:
     g.add_argument("--no-sandbox", action="store_true",
                    help="run notebooks as you, with your files and network in reach (default: each in a "
                         "bubblewrap sandbox)")
+    _roster_arguments(g)
     g.set_defaults(run=grade)
+
+    x = sub.add_parser("export", help="write the grades as a CSV that Canvas or Moodle imports")
+    x.add_argument("out", metavar="OUT", help="the folder `gankit grade` wrote (gradebook.csv, intake.csv)")
+    x.add_argument("--to", required=True, choices=["canvas", "moodle", "csv"])
+    x.add_argument("--column", default=None,
+                   help="the grade column's header (Canvas: the assignment as its export names it, e.g. "
+                        "'03 Vanilla GAN (4521)'; default: the lab)")
+    x.add_argument("--output", default=None, help="where to write (default: OUT/export-<to>.csv)")
+    _roster_arguments(x)
+    x.set_defaults(run=export)
 
     u = sub.add_parser("publish", help="write the student-facing tree (released labs, package, README), no solutions")
     u.add_argument("out", metavar="DIR", help="a new or empty folder")

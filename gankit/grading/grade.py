@@ -1,9 +1,10 @@
-"""Grade a folder of submitted notebooks: one gradebook row and one feedback page per file, whatever it holds.
+"""Grade a class's submitted notebooks: one gradebook row and one feedback page per student, whatever they hold.
 
-    grade(Path("submissions"), "03-vanilla-gan", Path("graded"))
+    grade(Path("submissions.zip"), "03-vanilla-gan", Path("graded"))
 
-Each `*.ipynb` in the folder is one student (the file name without `.ipynb` is the student id, as
-an LMS or Colab download names it). Nothing in the folder is written to.
+The submissions are a folder or a .zip as an LMS hands them out (gankit.grading.intake: Canvas and
+Moodle naming, a folder per student, `<student_id>.ipynb`); a roster turns LMS ids into the course's.
+Nothing in the input is written to.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from gankit.grading.course import (RUN_REPORT, SOURCE, GradingError, check_lab, 
                                    environment, find_project)
 from gankit.grading.execute import KERNEL_DIED, NOT_RUN
 from gankit.grading.feedback import one_line, secret_lines_of
+from gankit.grading.intake import Submission, collect, write_intake
 from gankit.grading.repair import Prepared, grade_id, prepare
 from gankit.grading.sandbox import Limits, probe
 from gankit.runtime import FAST_ENV
@@ -85,37 +87,47 @@ def _write_feedback(path: Path, body: str | None, reason: str, notes: list[str])
 
 def grade(submissions: str | Path, lab: str, out: str | Path, *, project: str | Path | None = None,
           timeout: int = 60, fast: bool = True, progress: bool = True, jobs: int = 1, sandbox: bool = True,
-          limits: Limits | None = None) -> list[dict]:
-    """Autograde every `*.ipynb` in `submissions` for `lab`; write out/gradebook.csv and out/feedback/<id>.html.
+          limits: Limits | None = None, roster: list[dict] | None = None) -> list[dict]:
+    """Autograde each student's notebook in `submissions` (a folder or a .zip) for `lab`; write
+    out/gradebook.csv, out/intake.csv (who each row is) and out/feedback/<id>.html.
 
-    Returns the gradebook rows, in the order of the file names. `timeout` is the limit per cell in
-    seconds; `fast` sets GANKIT_FAST=1 and draws no figures; `jobs` > 1 grades in that many processes at once.
+    Returns the gradebook rows, in the order of the student ids; `roster`: intake.read_roster's rows.
+    `timeout` is the limit per cell in seconds; `fast` sets GANKIT_FAST=1 and draws no figures; `jobs` > 1 grades in that many processes at once.
     Each kernel runs in a sandbox (gankit.grading.sandbox) with `limits` (memory, processes, seconds
     per notebook); `sandbox=False` runs them as the grading user (only the time limit holds then).
     """
     submissions, out = Path(submissions), Path(out)
-    if not submissions.is_dir():
-        raise GradingError(f"{submissions} is not a folder: pass the folder that holds the submitted .ipynb files.")
+    if not submissions.exists():
+        raise GradingError(f"{submissions} is not a folder or a file: pass the folder or the .zip that holds "
+                           "the submitted .ipynb files.")
     if jobs < 1:
         raise GradingError(f"jobs must be 1 or more, got {jobs}: --jobs N grades N submissions at a time.")
     project = find_project(project)
     check_lab(project, lab)
-    files = sorted(p for p in submissions.iterdir() if p.suffix == ".ipynb" and p.is_file())
-    if not files:
-        raise GradingError(f"no .ipynb files in {submissions}: one notebook per student, named <student_id>.ipynb.")
-    if out.resolve() == submissions.resolve() or submissions.resolve() in out.resolve().parents:
-        raise GradingError(f"--out {out} is inside the submissions folder: choose another folder, "
-                           "the submissions are never written to.")
     limits = limits or Limits()
+    intake = collect(submissions, lab, roster)
+    try:
+        if out.resolve() == submissions.resolve() or submissions.resolve() in out.resolve().parents:
+            raise GradingError(f"--out {out} is inside the submissions folder: choose another folder, "
+                               "the submissions are never written to.")
+        return _grade_intake(intake, lab, out, project, timeout, fast, progress, jobs, sandbox, limits, roster,
+                             hidden=[project, submissions, intake.folder, out, Path.home()])
+    finally:
+        intake.close()
+
+
+def _grade_intake(intake, lab, out, project, timeout, fast, progress, jobs, sandbox, limits, roster,
+                  hidden) -> list[dict]:
+    files = intake.submissions
     # made (and tried) before anything is graded: a sandbox that cannot be made stops the run here
-    box = probe(limits, hidden=[project, submissions, out, Path.home()]) if sandbox else None
+    box = probe(limits, hidden=hidden) if sandbox else None
     (out / "feedback").mkdir(parents=True, exist_ok=True)
     # fast: the labs' short settings, and figures never drawn (the Agg backend shows nothing), which
     # saves about 2 s of a Lab 1 submission's 18; the checks and tests draw nothing either way
     env = {FAST_ENV: "1", "MPLBACKEND": "agg"} if fast else {}
     source_nb = nbformat.read(str(project / SOURCE / lab / f"{lab}.ipynb"), as_version=4)
     task = {"source_nb": source_nb, "lab": lab, "out": out, "timeout": timeout, "env": env,
-            "ids": _safe_ids([p.stem for p in files]),
+            "ids": _safe_ids([s.student_id for s in files]),
             "snapshot": course_snapshot(project, lab),  # made once: every submission is graded in a copy of it
             "sandbox": box, "notebook_timeout": limits.notebook_seconds}
     if jobs == 1 or len(files) == 1:
@@ -126,6 +138,7 @@ def grade(submissions: str | Path, lab: str, out: str | Path, *, project: str | 
         writer = csv.DictWriter(f, fieldnames=FIXED_COLUMNS + _graded_ids(source_nb) + STATUS_COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
+    write_intake(intake, out / "intake.csv", roster)
     return rows
 
 
@@ -134,13 +147,17 @@ def _graded_ids(source_nb) -> list[str]:
     return [grade_id(c) for c in source_nb.cells if grade_id(c) and c.metadata["nbgrader"].get("grade")]
 
 
-def _row(path: Path, lab: str, source_nb) -> dict:
+def _row(student_id: str, lab: str, source_nb) -> dict:
     """A row before grading: every row is out of the same total, readable or not."""
-    return {"student_id": path.stem, "assignment": lab, "score": 0.0, "max_score": sum(_points(source_nb).values()),
+    return {"student_id": student_id, "assignment": lab, "score": 0.0, "max_score": sum(_points(source_nb).values()),
             **{g: "" for g in _graded_ids(source_nb)}}
 
 
-def _grade_files(files: list[Path], *, source_nb, lab: str, out: Path, timeout: int, env: dict, ids: dict,
+def _feedback_path(out: Path, student_id: str) -> Path:
+    return out / "feedback" / (re.sub(r"[/\\]", "_", student_id) + ".html")
+
+
+def _grade_files(files: list[Submission], *, source_nb, lab: str, out: Path, timeout: int, env: dict, ids: dict,
                  snapshot: dict, sandbox=None, notebook_timeout: int | None = None, progress: bool = False) -> list[dict]:
     """Grade `files` one after another, each in its own copy of the course `snapshot`; one row and one
     feedback page each. A notebook runs as the grader's user: whatever it deletes or rewrites in its
@@ -150,20 +167,24 @@ def _grade_files(files: list[Path], *, source_nb, lab: str, out: Path, timeout: 
     points, secrets = _points(source_nb), secret_lines_of(source_nb)
     rows = []
     with environment(**env):
-        for path in tqdm(files, desc=f"grading {lab}", disable=not progress):
-            row = _row(path, lab, source_nb)
+        for sub in tqdm(files, desc=f"grading {lab}", disable=not progress):
+            row = _row(sub.student_id, lab, source_nb)
             try:
                 with course_copy(snapshot, timeout, secrets, sandbox, notebook_timeout) as (root, api):
-                    prepared, feedback_html = _grade_one(api, root, lab, ids[path.stem], path, source_nb, points, row)
+                    prepared, feedback_html = _grade_one(api, root, lab, ids[sub.student_id], sub.path, source_nb,
+                                                         points, row)
             except Exception as e:  # one misbehaving notebook must not cost the others their rows
                 prepared, feedback_html = Prepared(None), None
                 row.update(status="not graded", reason=f"grading failed ({type(e).__name__}: {e})")
-            _write_feedback(out / "feedback" / f"{path.stem}.html", feedback_html, row["reason"], prepared.notes)
+            if sub.notes:  # what the intake chose (the newest of several files, a roster match)
+                row["reason"] = "; ".join([row["reason"], *sub.notes])
+            _write_feedback(_feedback_path(out, sub.student_id), feedback_html, row["reason"],
+                            prepared.notes + sub.notes)
             rows.append(row)
     return rows
 
 
-def _grade_in_parallel(files: list[Path], jobs: int, progress: bool, task: dict) -> list[dict]:
+def _grade_in_parallel(files: list[Submission], jobs: int, progress: bool, task: dict) -> list[dict]:
     """Grade in `jobs` worker processes, one submission at a time each.
 
     Each notebook's kernel gets an equal share of the cores (OMP_NUM_THREADS), unless the caller set
@@ -183,20 +204,20 @@ def _grade_in_parallel(files: list[Path], jobs: int, progress: bool, task: dict)
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool, \
             tqdm(total=len(files), desc=f"grading {task['lab']} ({jobs} jobs)", disable=not progress) as bar:
         # one submission per task: nothing is set up per task (each is graded in a copy of the course)
-        futures = {pool.submit(_grade_files, [path], **task): path for path in files}
+        futures = {pool.submit(_grade_files, [sub], **task): sub for sub in files}
         for future in as_completed(futures):
-            path = futures[future]
+            sub = futures[future]
             try:
                 (row,) = future.result()
             except Exception as e:  # a worker that died: this submission's row says so, the others are kept
-                row = _row(path, task["lab"], task["source_nb"])
+                row = _row(sub.student_id, task["lab"], task["source_nb"])
                 row.update(status="not graded", reason=f"grading process failed ({type(e).__name__}: {e}); "
                                                       "grade it again (a script calling grade(jobs > 1) needs "
                                                       "an `if __name__ == '__main__':` guard)")
-                _write_feedback(task["out"] / "feedback" / f"{path.stem}.html", None, row["reason"], [])
+                _write_feedback(_feedback_path(task["out"], sub.student_id), None, row["reason"], [])
             by_student[row["student_id"]] = row
             bar.update(1)
-    return [by_student[p.stem] for p in files]
+    return [by_student[s.student_id] for s in files]
 
 
 def _grade_one(api, root: Path, lab: str, sid: str, path: Path, source_nb, points: dict, row: dict):
