@@ -76,7 +76,10 @@ def publish(args) -> None:
     from gankit.grading.course import find_project
     from gankit.grading.publish import publish as do_publish
 
-    written, in_package = do_publish(find_project(args.project), Path(args.out))
+    from gankit import colab
+
+    repo = colab.parse(args.repo) if args.repo else None
+    written, in_package = do_publish(find_project(args.project), Path(args.out), repo=repo)
     for path in written:
         print(f"published {path}")
     print("no solution or hidden-test line of solutions/ is in the notebooks or the README")
@@ -153,6 +156,9 @@ def main(argv=None) -> int:
     u = sub.add_parser("publish", help="write the student-facing tree (released labs, package, README), no solutions")
     u.add_argument("out", metavar="DIR", help="a new or empty folder")
     u.add_argument("--project", default=None, help="the course repository (default: found from here)")
+    u.add_argument("--repo", default=None, metavar="OWNER/NAME[@BRANCH]",
+                   help="the repository the published tree will live in: its badges and set-up cells point there "
+                        "(default: [tool.gankit] of pyproject.toml)")
     u.set_defaults(run=publish)
 
     c = sub.add_parser("train-classifier", help="rebuild the shipped digit classifier's weights (needs MNIST)")

@@ -150,12 +150,18 @@ def course_copy(snapshot: dict[str, bytes], timeout: int = 60, secrets=(), sandb
         yield root, NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
 
-def release(project: Path, lab_names: list[str] | None = None, out: Path | None = None) -> list[Path]:
-    """Regenerate the student versions of `lab_names` (default: all) into `out` (default: notebooks/).
+def release(project: Path, lab_names: list[str] | None = None, out: Path | None = None, repo=None) -> list[Path]:
+    """Regenerate the student versions of `lab_names` (default: all) into `out` (default: notebooks/),
+    their badges and set-up cells pointing to `repo` (default: the project's, colab.configured); into
+    notebooks/, the README's badge table too.
 
     The output is byte-identical on every run for the same source.
     """
+    from gankit import colab
+
     lab_names = [check_lab(project, lab) for lab in lab_names] if lab_names else labs(project)
+    repo = repo or colab.configured(project)
+    into_project = out is None
     out = Path(out) if out is not None else project / RELEASE
     written = []
     with course_directory(project, lab_names) as (root, _api):
@@ -164,5 +170,14 @@ def release(project: Path, lab_names: list[str] | None = None, out: Path | None 
             if target.exists():
                 shutil.rmtree(target)
             shutil.copytree(root / "release" / lab, target)
+            _point_to(target / f"{lab}.ipynb", repo)
             written.append(target / f"{lab}.ipynb")
+    if into_project and (project / "README.md").is_file():
+        _point_to(project / "README.md", repo)
     return written
+
+
+def _point_to(path: Path, repo) -> None:
+    text = path.read_text(encoding="utf-8")
+    if repo.rewrite(text) != text:
+        path.write_text(repo.rewrite(text), encoding="utf-8")

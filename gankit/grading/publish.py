@@ -64,9 +64,13 @@ def leaks(tree: Path, secrets: set[str]) -> list[str]:
     return found
 
 
-def publish(project: Path, out: Path) -> tuple[list[Path], list[str]]:
-    """Write the student-facing tree to `out` (a new or empty folder); returns the top-level paths
-    written and the solution lines that the package's own code also holds ('gankit/file: line')."""
+def publish(project: Path, out: Path, repo=None) -> tuple[list[Path], list[str]]:
+    """Write the student-facing tree to `out` (a new or empty folder), its badges, set-up cells and
+    pyproject.toml naming `repo` (a colab.Repository; default: the project's); returns the top-level
+    paths written and the solution lines that the package's own code also holds ('gankit/file: line')."""
+    from gankit import colab
+
+    repo = repo or colab.configured(project)
     out = Path(out).resolve()
     if out.exists() and any(out.iterdir()):
         raise GradingError(f"{out} is not empty: publish into a new or empty folder, so that nothing of an "
@@ -76,14 +80,17 @@ def publish(project: Path, out: Path) -> tuple[list[Path], list[str]]:
         raise GradingError(f"{out} is inside the course repository's {SOURCE}/ or tests/: choose a folder outside them.")
     out.mkdir(parents=True, exist_ok=True)
     names = labs(project)
-    release(project, names, out / RELEASE)
+    release(project, names, out / RELEASE, repo=repo)
     shutil.copytree(project / "gankit", out / "gankit", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     written = [out / RELEASE, out / "gankit"]
     for name in PACKAGE_FILES:
         if (project / name).is_file():
             shutil.copy2(project / name, out / name)
             written.append(out / name)
-    table = "\n".join(f"- [{lab}]({RELEASE}/{lab}/{lab}.ipynb)" for lab in names)
+    if (out / "pyproject.toml").is_file():  # the published tree's own `gankit release` keeps its badges
+        pyproject = out / "pyproject.toml"
+        pyproject.write_text(colab.with_repository(pyproject.read_text(encoding="utf-8"), repo), encoding="utf-8")
+    table = "\n".join(f"- [{lab}]({RELEASE}/{lab}/{lab}.ipynb) {repo.badge(lab)}" for lab in names)
     (out / "README.md").write_text(STUDENT_README.format(title="gankit", table=table), encoding="utf-8")
     written.append(out / "README.md")
     found = leaks(out, secret_lines(project, out / RELEASE))
