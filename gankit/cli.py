@@ -1,4 +1,4 @@
-"""The `gankit` command: demo, release, grade, export, publish, train-classifier."""
+"""The `gankit` command: demo, release, grade, merge, export, publish, train-classifier."""
 from __future__ import annotations
 
 import argparse
@@ -51,7 +51,7 @@ def grade(args) -> None:
                                                        submissions=Path(args.submissions).resolve()), file=sys.stderr)
     rows = do_grade(args.submissions, args.lab, args.out, project=args.project, timeout=args.timeout,
                     fast=not args.full, jobs=args.jobs, sandbox=not args.no_sandbox, limits=limits,
-                    roster=_roster(args))
+                    roster=_roster(args), written=args.written)
     out = Path(args.out)
     for r in rows:
         print(f"{r['student_id']}: {r['score']:g}/{r['max_score']:g} {r['status']}")
@@ -63,6 +63,26 @@ def _roster(args):
     from gankit.grading.intake import parse_columns, read_roster
 
     return read_roster(Path(args.roster), parse_columns(args.roster_columns)) if args.roster else None
+
+
+def merge(args) -> None:
+    import csv
+
+    import nbformat
+
+    from gankit.grading.course import SOURCE, GradingError, check_lab, find_project
+    from gankit.grading.written import merge as do_merge
+
+    out = Path(args.out)
+    try:
+        with open(out / "gradebook.csv", newline="", encoding="utf-8") as f:
+            lab = next(csv.DictReader(f))["assignment"]
+    except (OSError, StopIteration, KeyError):
+        raise GradingError(f"no gradebook rows in {out}: run `gankit grade ... --out {out}` first.") from None
+    project = find_project(args.project)
+    source = nbformat.read(str(project / SOURCE / check_lab(project, lab) / f"{lab}.ipynb"), as_version=4)
+    given = do_merge(out, source, Path(args.written) if args.written else None)
+    print(f"merged {given} written answer(s) into {out / 'gradebook.csv'} and the feedback pages")
 
 
 def export(args) -> None:
@@ -140,8 +160,16 @@ def main(argv=None) -> int:
     g.add_argument("--no-sandbox", action="store_true",
                    help="run notebooks as you, with your files and network in reach (default: each in a "
                         "bubblewrap sandbox)")
+    g.add_argument("--written", default=None, metavar="WRITTEN.csv",
+                   help="points and comments for the written answers (default: OUT/written.csv, once filled in)")
     _roster_arguments(g)
     g.set_defaults(run=grade)
+
+    m = sub.add_parser("merge", help="put the points and comments of OUT/written.csv into the gradebook and feedback")
+    m.add_argument("out", metavar="OUT", help="the folder `gankit grade` wrote")
+    m.add_argument("--written", default=None, metavar="WRITTEN.csv", help="default: OUT/written.csv")
+    m.add_argument("--project", default=None, help="the course repository (default: found from here)")
+    m.set_defaults(run=merge)
 
     x = sub.add_parser("export", help="write the grades as a CSV that Canvas or Moodle imports")
     x.add_argument("out", metavar="OUT", help="the folder `gankit grade` wrote (gradebook.csv, intake.csv)")

@@ -5,7 +5,7 @@ worker processes, and each notebook ~10 s, so the tests share them.
 Per lab: the solution; the untouched release; the solution as an editor leaves it (reshuffled);
 the catalogue's mistakes in packs; "broken" and "hostile" (tests/hostile.py, PLAN below); and a few
 lab-specific files: Lab 1 a notebook deleting its course; Lab 3 unreadable JSON, a duplicated and a
-deleted test cell, a pack graded three times; Lab 6 a notebook printing the hidden tests it reads
+deleted test cell, a pack graded three times, a written answer of a student's own; Lab 6 a notebook printing the hidden tests it reads
 from disk and one rebinding torch.allclose and abs. Labs 1, 3 and 6 also hold the attacks on the
 machine and the scores that the sandbox stops (tests/attacks.py).
 """
@@ -71,6 +71,17 @@ def reshuffled(solution):
     return nb
 
 
+# a student's own written answer, with what HTML and CSV must survive
+MADE_UP_ANSWER = 'The losses compare each player with its "current" opponent, not with <b>quality</b>, so they can fall, rise & stall.'
+
+
+def written_answer(release):
+    """The release with its written answer (q-losses) filled in by a student."""
+    nb = copy.deepcopy(release)
+    next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q-losses").source = MADE_UP_ANSWER
+    return nb
+
+
 def broken(solution, syntax, loop, nan):
     nb = syntax_error(solution, syntax)
     if loop:
@@ -121,6 +132,7 @@ def write_corpus(lab, solution, release, folder, port=None):
         deleted = copy.deepcopy(solution)
         deleted.cells.remove(answer_cell(deleted, "test-interpolate"))
         write(deleted, "deleted-test")
+        write(written_answer(release), "written-answer")
     if lab == "06-evaluation":
         write(with_cell(release, SPY + '\nprint("x" * 3_000_000)', at=4), "spy")
         write(with_cell(solution, TAMPER, at=4), "tamper")

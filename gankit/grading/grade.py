@@ -22,8 +22,9 @@ from gankit.grading.course import (RUN_REPORT, SOURCE, GradingError, check_lab, 
 from gankit.grading.execute import KERNEL_DIED, NOT_RUN
 from gankit.grading.feedback import one_line, secret_lines_of
 from gankit.grading.intake import Submission, collect, write_intake
-from gankit.grading.repair import Prepared, grade_id, prepare
+from gankit.grading.repair import Prepared, autograded_points, grade_id, prepare
 from gankit.grading.sandbox import Limits, probe
+from gankit.grading.written import ANSWERS_KEY, answers_of, apply, questions, read_entries, update_feedback, write_sheets
 from gankit.runtime import FAST_ENV
 
 FIXED_COLUMNS = ["student_id", "assignment", "score", "max_score"]
@@ -87,9 +88,13 @@ def _write_feedback(path: Path, body: str | None, reason: str, notes: list[str])
 
 def grade(submissions: str | Path, lab: str, out: str | Path, *, project: str | Path | None = None,
           timeout: int = 60, fast: bool = True, progress: bool = True, jobs: int = 1, sandbox: bool = True,
-          limits: Limits | None = None, roster: list[dict] | None = None) -> list[dict]:
+          limits: Limits | None = None, roster: list[dict] | None = None,
+          written: str | Path | None = None) -> list[dict]:
     """Autograde each student's notebook in `submissions` (a folder or a .zip) for `lab`; write
-    out/gradebook.csv, out/intake.csv (who each row is) and out/feedback/<id>.html.
+    out/gradebook.csv, out/intake.csv (who each row is), out/feedback/<id>.html, and for the written
+    answers out/written.html and out/written.csv (gankit.grading.written). The points and comments
+    entered in `written` (default: out/written.csv as left by an earlier run) are merged, so grading
+    again keeps them.
 
     Returns the gradebook rows, in the order of the student ids; `roster`: intake.read_roster's rows.
     `timeout` is the limit per cell in seconds; `fast` sets GANKIT_FAST=1 and draws no figures; `jobs` > 1 grades in that many processes at once.
@@ -111,13 +116,13 @@ def grade(submissions: str | Path, lab: str, out: str | Path, *, project: str | 
             raise GradingError(f"--out {out} is inside the submissions folder: choose another folder, "
                                "the submissions are never written to.")
         return _grade_intake(intake, lab, out, project, timeout, fast, progress, jobs, sandbox, limits, roster,
-                             hidden=[project, submissions, intake.folder, out, Path.home()])
+                             hidden=[project, submissions, intake.folder, out, Path.home()], written=written)
     finally:
         intake.close()
 
 
 def _grade_intake(intake, lab, out, project, timeout, fast, progress, jobs, sandbox, limits, roster,
-                  hidden) -> list[dict]:
+                  hidden, written) -> list[dict]:
     files = intake.submissions
     # made (and tried) before anything is graded: a sandbox that cannot be made stops the run here
     box = probe(limits, hidden=hidden) if sandbox else None
@@ -134,11 +139,27 @@ def _grade_intake(intake, lab, out, project, timeout, fast, progress, jobs, sand
         rows = _grade_files(files, progress=progress, **task)
     else:
         rows = _grade_in_parallel(files, jobs, progress, task)
+    write_sheets(out, source_nb, rows)
+    for row in rows:
+        row.pop(ANSWERS_KEY, None)
+    entries, refused = {}, None
+    if questions(source_nb):
+        try:  # a bad sheet costs the merge, never the autograding: the gradebook is written either way
+            entries = read_entries(Path(written) if written else out / "written.csv", source_nb,
+                                   {r["student_id"] for r in rows})
+        except GradingError as e:
+            refused = e
+    if entries:
+        apply(rows, entries, source_nb)
     with open(out / "gradebook.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=FIXED_COLUMNS + _graded_ids(source_nb) + STATUS_COLUMNS)
         writer.writeheader()
         writer.writerows(rows)
+    if entries:
+        update_feedback(out, entries, source_nb, [r["student_id"] for r in rows])
     write_intake(intake, out / "intake.csv", roster)
+    if refused:
+        raise GradingError(f"graded (the gradebook holds the autograded scores), but {refused}")
     return rows
 
 
@@ -149,11 +170,12 @@ def _graded_ids(source_nb) -> list[str]:
 
 def _row(student_id: str, lab: str, source_nb) -> dict:
     """A row before grading: every row is out of the same total, readable or not."""
-    return {"student_id": student_id, "assignment": lab, "score": 0.0, "max_score": sum(_points(source_nb).values()),
+    return {"student_id": student_id, "assignment": lab, "score": 0.0, "max_score": sum(autograded_points(source_nb).values()),
             **{g: "" for g in _graded_ids(source_nb)}}
 
 
-def _feedback_path(out: Path, student_id: str) -> Path:
+def feedback_path(out: Path, student_id: str) -> Path:
+    """OUT/feedback/<student_id>.html (a path separator in an id becomes _)."""
     return out / "feedback" / (re.sub(r"[/\\]", "_", student_id) + ".html")
 
 
@@ -164,7 +186,7 @@ def _grade_files(files: list[Submission], *, source_nb, lab: str, out: Path, tim
     own course directory (its gradebook, the hidden tests) costs only its own row."""
     from tqdm.auto import tqdm
 
-    points, secrets = _points(source_nb), secret_lines_of(source_nb)
+    points, secrets = autograded_points(source_nb), secret_lines_of(source_nb)
     rows = []
     with environment(**env):
         for sub in tqdm(files, desc=f"grading {lab}", disable=not progress):
@@ -178,7 +200,7 @@ def _grade_files(files: list[Submission], *, source_nb, lab: str, out: Path, tim
                 row.update(status="not graded", reason=f"grading failed ({type(e).__name__}: {e})")
             if sub.notes:  # what the intake chose (the newest of several files, a roster match)
                 row["reason"] = "; ".join([row["reason"], *sub.notes])
-            _write_feedback(_feedback_path(out, sub.student_id), feedback_html, row["reason"],
+            _write_feedback(feedback_path(out, sub.student_id), feedback_html, row["reason"],
                             prepared.notes + sub.notes)
             rows.append(row)
     return rows
@@ -214,7 +236,7 @@ def _grade_in_parallel(files: list[Submission], jobs: int, progress: bool, task:
                 row.update(status="not graded", reason=f"grading process failed ({type(e).__name__}: {e}); "
                                                       "grade it again (a script calling grade(jobs > 1) needs "
                                                       "an `if __name__ == '__main__':` guard)")
-                _write_feedback(_feedback_path(task["out"], sub.student_id), None, row["reason"], [])
+                _write_feedback(feedback_path(task["out"], sub.student_id), None, row["reason"], [])
             by_student[row["student_id"]] = row
             bar.update(1)
     return [by_student[s.student_id] for s in files]
@@ -237,7 +259,9 @@ def _grade_one(api, root: Path, lab: str, sid: str, path: Path, source_nb, point
         log = (result.get("error") or result.get("log") or "").strip().splitlines()
         row.update(status="not graded", reason="nbgrader could not grade it: " + (log[-1] if log else "no log"))
         return prepared, None
-    failures = _failures(nbformat.read(str(graded), as_version=4), list(points))
+    graded_nb = nbformat.read(str(graded), as_version=4)
+    failures = _failures(graded_nb, list(points))
+    row[ANSWERS_KEY] = answers_of(graded_nb, [q["id"] for q in questions(source_nb)])
     run = _run_report(root)
     manual, capped = [], []
     with api.gradebook as gb:
@@ -278,7 +302,3 @@ def _run_report(root: Path) -> dict:
         return {}
 
 
-def _points(source_nb) -> dict:
-    """Grade id -> points of the autograded cells (written answers are graded by hand and counted apart)."""
-    return {grade_id(c): float(c.metadata["nbgrader"].get("points", 0)) for c in source_nb.cells
-            if grade_id(c) and c.metadata["nbgrader"].get("grade") and c.cell_type == "code"}

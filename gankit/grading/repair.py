@@ -31,6 +31,12 @@ def grade_id(cell) -> str | None:
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
+def autograded_points(source_nb) -> dict:
+    """Grade id -> points of the autograded cells (written answers are graded by hand and counted apart)."""
+    return {grade_id(c): float(c.metadata["nbgrader"].get("points", 0)) for c in source_nb.cells
+            if grade_id(c) and c.metadata["nbgrader"].get("grade") and c.cell_type == "code"}
+
+
 def _ids(cell) -> set:
     return {i for i in (cell.get("id"), cell.get("metadata", {}).get("id")) if i}
 
