@@ -3,7 +3,6 @@ a Canvas zip with a late and a double submission, a Moodle zip with per-student 
 files in student folders, a file no rule matches; a roster; Canvas, Moodle and plain CSV read back."""
 import csv
 import hashlib
-import os
 import time
 import zipfile
 
@@ -134,14 +133,24 @@ def _read(path):
 
 
 @pytest.mark.slow
-def test_a_canvas_download_graded_with_a_roster_and_exported(tmp_path, canvas_zip, root, roster):
+def test_lms_downloads_graded_with_a_roster_and_exported(tmp_path, canvas_zip, root, roster, notebooks):
+    """Every naming rule in one download (the rules are per file): the Canvas files, Moodle's folders,
+    a Colab-named file in a student's folder, and the file no rule matches."""
+    with zipfile.ZipFile(canvas_zip, "a") as z:
+        for name, tree in [("Ana María López_55501_assignsubmission_file_/02-optimal-d.ipynb", "solutions"),
+                           ("Bob \"Bobby\" O'Neil, Jr_55502_assignsubmission_file_/Copy of 02-optimal-d.ipynb",
+                            "notebooks"),
+                           ("carol/Copy of 02-optimal-d.ipynb", "notebooks")]:
+            z.writestr(name, nbformat.writes(notebooks(LAB, tree)))
     before = hashlib.sha256(canvas_zip.read_bytes()).hexdigest()
     out = tmp_path / "graded"
     assert cli.main(["grade", str(canvas_zip), "--lab", LAB, "--out", str(out), "--project", str(root),
                      "--jobs", "2", "--timeout", "20", "--roster", str(tmp_path / "roster.csv"),
                      "--roster-columns", COLUMNS]) == 0
     rows = {r["student_id"]: r for r in _read(out / "gradebook.csv")}
-    assert sorted(rows) == ["Copy of 02-optimal-d", "s1001", "s1002"]
+    assert sorted(rows) == ["Copy of 02-optimal-d", "carol", "s1001", "s1002", "s2001", "s2002"]
+    assert rows["s2001"]["score"] == rows["s2001"]["max_score"] and float(rows["s2002"]["score"]) == 0
+    assert "not in the roster" in rows["carol"]["reason"]
     assert rows["s1001"]["score"] == rows["s1001"]["max_score"]  # the newer, finished file was graded
     assert "the newest of 2; not graded: smithjohn_123456_7890123_02-optimal-d.ipynb" in rows["s1001"]["reason"]
     assert "submitted late" in rows["s1002"]["reason"] and float(rows["Copy of 02-optimal-d"]["score"]) == 0
@@ -153,8 +162,7 @@ def test_a_canvas_download_graded_with_a_roster_and_exported(tmp_path, canvas_zi
     # Canvas: only students it knows (the unmatched file has no Canvas id): refused with the fix
     with pytest.raises(GradingError, match="Canvas user id"):
         export(out, "canvas", roster=roster)
-    os.remove(out / "feedback" / "Copy of 02-optimal-d.html")
-    kept = [r for r in _read(out / "gradebook.csv") if r["student_id"] != "Copy of 02-optimal-d"]
+    kept = [r for r in _read(out / "gradebook.csv") if r["student_id"] not in ("Copy of 02-optimal-d", "carol")]
     with open(out / "gradebook.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=list(kept[0]))
         w.writeheader()
@@ -164,6 +172,7 @@ def test_a_canvas_download_graded_with_a_roster_and_exported(tmp_path, canvas_zi
     assert lines[0] == '"Student","ID","SIS User ID","SIS Login ID","Section","02 Optimal D (4521)"'
     back = {r["SIS User ID"]: r for r in _read(path)}
     assert back["s1001"]["Student"] == "Smith, John" and back["s1001"]["ID"] == "123456"
+    assert back["s2002"]["Student"] == 'Bob "Bobby" O\'Neil, Jr' and back["s2002"]["ID"] == "55502"
     assert back["s1001"]["02 Optimal D (4521)"] == rows["s1001"]["score"]
 
 
