@@ -14,7 +14,8 @@ import pytest
 
 from gankit import cli
 from gankit.grading.execute import KERNEL_DIED, NOT_RUN, GuardedExecute
-from gankit.grading.sandbox import GiB, Limits, SandboxUnavailable, cgroup_parents, parse_size, probe
+from gankit.grading.cgroups import KernelCgroups, cgroup_parents
+from gankit.grading.sandbox import GiB, Limits, SandboxUnavailable, parse_size, probe
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -140,7 +141,6 @@ def test_rlimits_hold_where_no_cgroup_does(sandbox, tmp_path):
 
 @pytest.mark.skipif(not cgroup_parents(), reason="no cgroup can be made here: the rlimit test covers the fallback")
 def test_cgroups_kill_at_the_memory_limit_and_say_so(sandbox, tmp_path):
-    from gankit.grading.sandbox import KernelCgroups
 
     box = dataclasses.replace(sandbox, limits=Limits(memory=300 << 20))
     cgroups = KernelCgroups(box.cgroups, box.limits)
