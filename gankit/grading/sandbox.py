@@ -333,10 +333,6 @@ class SandboxKernelManager(AsyncKernelManager):
         return self.sandbox.command(kernel_cmd, workdir, self._kernel_dir, args.get("env") or dict(os.environ),
                                     self._cgroups.procs_files if self._cgroups else [])
 
-    def exit_status(self) -> int | None:
-        process = getattr(self.provisioner, "process", None)
-        return None if process is None else process.poll()
-
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
         if self._cgroups is not None:
