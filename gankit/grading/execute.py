@@ -60,7 +60,7 @@ class GuardedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._deadline = None if not self.notebook_timeout else monotonic() + self.notebook_timeout
-        self._stopped, self._stopped_at, self._not_run, self._manager = None, None, 0, None
+        self._stopped, self._not_run, self._manager = None, 0, None
         try:
             return super().preprocess(nb, resources, km)
         finally:
@@ -75,7 +75,7 @@ class GuardedExecute(Execute):
 
     def preprocess_cell(self, cell, resources, index):
         if self._stopped is None and self._deadline is not None and monotonic() >= self._deadline:
-            self._stop(f"the notebook's time limit ({self.notebook_timeout} s) ran out", index)
+            self._stopped = f"the notebook's time limit ({self.notebook_timeout} s) ran out"
         if self._stopped is not None:
             if cell.cell_type == "code" and cell.source.strip():
                 cell.outputs = [error_output(NOT_RUN, f"not run: {self._stopped}")]
@@ -86,16 +86,12 @@ class GuardedExecute(Execute):
         except DeadKernelError:
             why = f"the kernel died ({self._death()})"
             cell.outputs.append(error_output(KERNEL_DIED, why))
-            self._stop(why, index)
+            self._stopped = why
             return cell, resources
-
-    def _stop(self, why: str, index: int) -> None:
-        self._stopped, self._stopped_at = why, index
 
     def _death(self) -> str:
         km = self._manager
-        hits = _cgroup_hits(km)
-        if "memory" in hits:
+        if "memory" in _cgroup_hits(km):
             return f"killed at the {_limit_text(self.sandbox, 'memory')}"
         process = getattr(getattr(km, "provisioner", None), "process", None)
         return _exit_text(None if process is None else process.poll())
@@ -118,17 +114,14 @@ class GuardedExecute(Execute):
         if not self.report:
             return
         account = {"sandbox": self.sandbox.describe() if self.sandbox else None, "stopped": self._stopped,
-                   "stopped_at": self._stopped_at, "not_run": self._not_run, "limits_hit": self._limits_hit(nb)}
+                   "not_run": self._not_run, "limits_hit": self._limits_hit(nb)}
         with open(self.report, "w", encoding="utf-8") as f:
             json.dump(account, f)
 
 
 def _cgroup_hits(km) -> set:
-    """The limits a sandboxed kernel's cgroups saw it reach (read when the kernel ended, or now)."""
-    if km is None or not hasattr(km, "hits"):
-        return set()
-    cgroups = getattr(km, "_cgroups", None)
-    return set(km.hits) | (cgroups.hits() if cgroups is not None else set())
+    """The limits a sandboxed kernel's cgroups saw it reach; none for a kernel outside the sandbox."""
+    return km.limits_hit() if hasattr(km, "limits_hit") else set()
 
 
 def _limit_text(sandbox, what: str) -> str:

@@ -4,6 +4,8 @@ printed it)."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import List, Unicode
@@ -32,6 +34,18 @@ def secret_lines_of(notebook) -> set[str]:
             else:
                 shown.add(text)
     return secret - shown
+
+
+def feedback_path(out: Path, student_id: str) -> Path:
+    """OUT/feedback/<student_id>.html (a path separator in an id becomes _)."""
+    return out / "feedback" / (re.sub(r"[/\\]", "_", student_id) + ".html")
+
+
+def at_top(page: str, block: str) -> str:
+    """A feedback page with `block` first in its body."""
+    if "<body>" in page:
+        return page.replace("<body>", "<body>" + block, 1)
+    return block + page
 
 
 def one_line(output) -> str:

@@ -20,7 +20,7 @@ import nbformat
 from gankit.grading.course import (RUN_REPORT, SOURCE, GradingError, check_lab, course_copy, course_snapshot,
                                    environment, find_project)
 from gankit.grading.execute import KERNEL_DIED, NOT_RUN
-from gankit.grading.feedback import one_line, secret_lines_of
+from gankit.grading.feedback import at_top, feedback_path, one_line, secret_lines_of
 from gankit.grading.intake import Submission, collect, write_intake
 from gankit.grading.repair import Prepared, autograded_points, grade_id, prepare
 from gankit.grading.sandbox import Limits, probe
@@ -78,12 +78,8 @@ def _banner(reason: str, notes: list[str]) -> str:
 def _write_feedback(path: Path, body: str | None, reason: str, notes: list[str]) -> None:
     banner = _banner(reason, notes)
     if body is None:
-        body = f"<html><head><meta charset='utf-8'><title>Feedback</title></head><body>{banner}</body></html>"
-    elif "<body>" in body:
-        body = body.replace("<body>", "<body>" + banner, 1)
-    else:
-        body = banner + body
-    path.write_text(body, encoding="utf-8")
+        body = "<html><head><meta charset='utf-8'><title>Feedback</title></head><body></body></html>"
+    path.write_text(at_top(body, banner), encoding="utf-8")
 
 
 def grade(submissions: str | Path, lab: str, out: str | Path, *, project: str | Path | None = None,
@@ -97,7 +93,8 @@ def grade(submissions: str | Path, lab: str, out: str | Path, *, project: str | 
     again keeps them.
 
     Returns the gradebook rows, in the order of the student ids; `roster`: intake.read_roster's rows.
-    `timeout` is the limit per cell in seconds; `fast` sets GANKIT_FAST=1 and draws no figures; `jobs` > 1 grades in that many processes at once.
+    `timeout` is the limit per cell in seconds; `fast` sets GANKIT_FAST=1 and draws no figures;
+    `jobs` > 1 grades in that many processes at once.
     Each kernel runs in a sandbox (gankit.grading.sandbox) with `limits` (memory, processes, seconds
     per notebook); `sandbox=False` runs them as the grading user (only the time limit holds then).
     """
@@ -172,11 +169,6 @@ def _row(student_id: str, lab: str, source_nb) -> dict:
     """A row before grading: every row is out of the same total, readable or not."""
     return {"student_id": student_id, "assignment": lab, "score": 0.0, "max_score": sum(autograded_points(source_nb).values()),
             **{g: "" for g in _graded_ids(source_nb)}}
-
-
-def feedback_path(out: Path, student_id: str) -> Path:
-    """OUT/feedback/<student_id>.html (a path separator in an id becomes _)."""
-    return out / "feedback" / (re.sub(r"[/\\]", "_", student_id) + ".html")
 
 
 def _grade_files(files: list[Submission], *, source_nb, lab: str, out: Path, timeout: int, env: dict, ids: dict,

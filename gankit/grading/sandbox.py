@@ -163,7 +163,7 @@ class Sandbox:
                 "--unshare-cgroup-try", "--die-with-parent", "--hostname", "gankit-sandbox", "--clearenv"]
         if not self.as_root:
             args += ["--unshare-user", "--disable-userns"]
-        else:  # what the switch to nobody needs, and nothing else; it has none of them afterwards
+        else:  # what the switch to the sandbox's uid needs, and nothing else; it has none of them afterwards
             args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
         for k, v in sorted(env.items()):
             if ENV_KEEP.match(k):
@@ -308,13 +308,13 @@ class SandboxKernelManager(AsyncKernelManager):
 
     _kernel_dir: Path | None = None
     _cgroups: KernelCgroups | None = None
-    hits: set = set()
+    hits: frozenset = frozenset()  # the limits its cgroups saw, read when the kernel ended
 
     async def _async_pre_start_kernel(self, **kw):
         self._kernel_dir = Path(tempfile.mkdtemp(prefix="gankit-kernel-"))
         self.connection_file = str(self._kernel_dir / "kernel.json")
         self.ip = str(self._kernel_dir / "k")
-        self.hits = set()
+        self.hits = frozenset()
         if self.sandbox.as_root:
             os.chown(self._kernel_dir, sandbox_uid(), sandbox_uid())
         cmd, kw = await super()._async_pre_start_kernel(**kw)
@@ -336,11 +336,15 @@ class SandboxKernelManager(AsyncKernelManager):
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
         if self._cgroups is not None:
-            self.hits = self._cgroups.hits()
+            self.hits = frozenset(self._cgroups.hits())
             self._cgroups.remove()
             self._cgroups = None
         if self._kernel_dir is not None:
             shutil.rmtree(self._kernel_dir, ignore_errors=True)
             self._kernel_dir = None
+
+    def limits_hit(self) -> set:
+        """'memory', 'processes': the limits the kernel's cgroups saw it reach, now or before they went."""
+        return set(self.hits) | (self._cgroups.hits() if self._cgroups is not None else set())
 
     cleanup_resources = _async_cleanup_resources  # nbclient calls the public name, shutdown the private one

@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 
 from gankit.grading.course import GradingError
+from gankit.grading.feedback import at_top, feedback_path
 from gankit.grading.repair import autograded_points, grade_id
 
 ANSWERS_KEY = "_written"  # a row's answers, by grade id, on their way from the grader to written.html
@@ -167,8 +168,6 @@ def merge(out: Path, source_nb, sheet: Path | None = None) -> int:
 
 
 def _feedback_section(out: Path, sid: str, qs, mine: dict) -> None:
-    from gankit.grading.grade import feedback_path
-
     page = feedback_path(out, sid)
     if not page.is_file():
         return
@@ -182,10 +181,5 @@ def _feedback_section(out: Path, sid: str, qs, mine: dict) -> None:
     section = (f'<div id="gankit-written"><div style="border:1px solid #69c;padding:8px;margin:8px;'
                f'font-family:sans-serif"><b>Written answers:</b><ul>{items}</ul></div></div><!-- /gankit-written -->')
     text = page.read_text(encoding="utf-8")
-    if SECTION.search(text):
-        text = SECTION.sub(lambda _: section, text)
-    elif "<body>" in text:
-        text = text.replace("<body>", "<body>" + section, 1)
-    else:
-        text = section + text
+    text = SECTION.sub(lambda _: section, text) if SECTION.search(text) else at_top(text, section)
     page.write_text(text, encoding="utf-8")
