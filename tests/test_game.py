@@ -98,3 +98,88 @@ def test_play_falls_back_to_static_frames_without_ipywidgets(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     fig = playground.play(static_iterations=6, seed=0)
     assert len(fig.axes) >= 4
+
+
+def test_playground_run_redraws_while_running_and_pause_stops_it():
+    pytest.importorskip("ipywidgets")
+    import asyncio
+
+    from gankit.playground import Playground
+
+    p = Playground(seed=0, frame_interval=0, chunk=5)  # a picture after every chunk
+    p.controls["run_steps"].value = 200
+
+    async def click_run_then_pause():
+        p.buttons["run"].click()
+        assert p.buttons["step_d"].disabled and not p.buttons["pause"].disabled
+        for _ in range(3):
+            await asyncio.sleep(0)  # the run's task takes a chunk each time the loop comes round
+        p.buttons["pause"].click()
+        await p.task
+
+    asyncio.run(click_run_then_pause())
+    done = p.game.iterations
+    assert 0 < done < 200 and done % 5 == 0, done
+    assert p.redraws == 1 + done // 5 + 1  # the first picture, one per chunk, the last
+    assert not p.buttons["run"].disabled and p.buttons["pause"].disabled
+    assert "running" not in p.status.value and f"iterations {done}" in p.status.value
+
+    slow = Playground(seed=0, frame_interval=1e9, chunk=5)  # no picture is due during the run
+
+    async def run_to_the_end():
+        slow.buttons["run"].click()
+        await slow.task
+
+    asyncio.run(run_to_the_end())
+    assert slow.game.iterations == 200 and slow.redraws == 2
+
+
+def _widget_click(kc, comm_id: str) -> None:
+    """What JupyterLab sends when a button is clicked."""
+    kc.shell_channel.send(kc.session.msg("comm_msg", {"comm_id": comm_id, "data": {"method": "custom",
+                                                                                   "content": {"event": "click"}}}))
+
+
+def test_playground_animates_in_a_real_kernel_and_pause_is_handled_during_a_run():
+    """The frontend's view: clicks arrive as comm messages while a run goes on; the status line's
+    updates come back on iopub before the run ends, and a pause click ends the run early."""
+    pytest.importorskip("ipywidgets")
+    import queue
+    import time
+
+    from jupyter_client.manager import start_new_kernel
+
+    km, kc = start_new_kernel(kernel_name="python3")
+    try:
+        out = []
+        kc.execute_interactive(
+            "from gankit.playground import Playground\n"
+            "p = Playground(seed=0, frame_interval=0)\np.controls['run_steps'].value = 2000\n"
+            "print(p.buttons['run'].model_id, p.buttons['pause'].model_id, p.status.model_id)", timeout=120,
+            output_hook=lambda m: out.append(m["content"]["text"]) if m["msg_type"] == "stream" else None)
+        run_id, pause_id, status_id = out[0].split()
+        _widget_click(kc, run_id)
+        seen, deadline = [], time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                msg = kc.get_iopub_msg(timeout=1)
+            except queue.Empty:
+                continue
+            value = msg["content"].get("data", {}).get("state", {}).get("value") if msg["msg_type"] == "comm_msg" \
+                and msg["content"]["comm_id"] == status_id else None
+            if value is None:
+                continue
+            seen.append(value)
+            if len(seen) == 3:
+                _widget_click(kc, pause_id)
+            if "running" not in value:
+                break
+        assert sum("running: " in v for v in seen) >= 3, seen  # redrawn during the run
+        out.clear()
+        kc.execute_interactive("print(p.game.iterations)", timeout=60,
+                               output_hook=lambda m: out.append(m["content"]["text"]) if m["msg_type"] == "stream" else None)
+        assert 0 < int(out[0]) < 2000, (out, seen[-1])
+        assert f"iterations {int(out[0])}" in seen[-1]
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
