@@ -1,71 +1,93 @@
-"""Lab 3's reference GAN on the offline MNIST files, on the CPU: speed and digit quality over time.
+"""Lab 3's reference recipe against the previous one (and the common tutorial MLP), on the offline
+MNIST files, on the CPU, for the same time budget each.
 
-    python bench/vanilla_gan.py [--minutes M] [--out DIR] [--config reference|tutorial] [--data DIR]
+    python bench/vanilla_gan.py [--minutes M] [--seeds 0 1 2] [--recipes reference previous tutorial]
+                                [--out DIR] [--data DIR]
 
-Trains on the 5k MNIST training subset; the shipped classifier (trained on the 10k test set, which
-the GAN never sees) reads the samples. Prints seconds per 1,000 steps and, every `--eval-every` steps, the
-classifier's mean confidence on 1,000 samples and how many classes they cover. Writes
-DIR/samples.pt: 1,000 samples, float in [0, 1], shape (1000, 1, 28, 28).
+Trains on the 5k MNIST training subset. For each seed and recipe, after M minutes: iterations done,
+the shipped classifier's mean confidence on 1,000 samples (it was trained on the 10k test set, which
+the GAN never sees) and the classes they cover, and the FID on the classifier's 64-d features
+against 2,000 held-out real digits (test set); the floor is 1,000 real training digits against the
+same 2,000. Samples come from what Lab 3 shows: the EMA of G where the recipe keeps one. Prints the
+targets (confidence >= 0.93, FID at most 2/3 of the previous recipe's) per seed. Writes
+DIR/samples.pt: 1,000 samples of the reference recipe (first seed), float in [0, 1], (1000, 1, 28, 28).
 """
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
 import torch
 
-from gankit import classifier, data, models, runtime, training
+from gankit import classifier, data, features, metrics, models, runtime, training
 
 ROOT = Path(__file__).resolve().parents[1]
+# What the reference recipe was before issue 17: the same DCGAN pair, no EMA.
+PREVIOUS = {"batch_size": 32, "lr": 1e-3}
 
 
-def build(config: str, z_dim: int):
-    """The two recipes compared: the kit's reference DCGAN and the common tutorial MLP."""
-    if config == "reference":
-        return (*models.reference_gan(z_dim), dict(models.REFERENCE_TRAINING))
-    if config == "tutorial":  # MLP 256-512-1024, Adam 2e-4, batch 64
+def build(recipe: str, z_dim: int = 64):
+    """(G, D, training options, EMA or None) for a recipe."""
+    if recipe == "reference":
+        G, D = models.reference_gan(z_dim)
+        return G, D, dict(models.REFERENCE_TRAINING), training.EMA(G, models.REFERENCE_EMA)
+    if recipe == "previous":
+        G, D = models.reference_gan(z_dim)
+        return G, D, dict(PREVIOUS), None
+    if recipe == "tutorial":  # MLP 256-512-1024, Adam 2e-4, batch 64
         G, D = models.MLPGenerator(z_dim, hidden=(256, 512, 1024)), models.MLPDiscriminator(hidden=(1024, 512, 256))
-        return G, D, dict(batch_size=64, lr=2e-4)
-    raise SystemExit(f"unknown --config {config!r}: use reference or tutorial")
+        return G, D, dict(batch_size=64, lr=2e-4), None
+    raise SystemExit(f"unknown recipe {recipe!r}: use reference, previous or tutorial")
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--minutes", type=float, default=2.0)
+    p.add_argument("--seeds", type=int, nargs="+", default=[0])
+    p.add_argument("--recipes", nargs="+", default=["reference", "previous"])
     p.add_argument("--out", type=Path, default=Path("bench-out"))
-    p.add_argument("--config", default="reference")
     p.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    p.add_argument("--eval-every", type=int, default=250)
-    p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
 
-    runtime.seed(args.seed)
     train_set = data.mnist("train", args.data, download=False)
-    judge = classifier.pretrained()
-    print(f"judge: the shipped classifier; accuracy on the 5k training subset "
-          f"{classifier.accuracy(judge, train_set.images, train_set.labels):.3f}")
-
-    G, D, opts = build(args.config, z_dim=64)
-    print(f"config {args.config}: G {models.count_parameters(G):,} params, D {models.count_parameters(D):,} params, "
-          f"batch {opts['batch_size']}, Adam lr {opts['lr']} betas (0.5, 0.999)")
-    print(f"{'steps':>6} {'train s':>8} {'s/1k steps':>10} {'confidence':>10} {'classes':>7}  class counts")
-    budget = args.minutes * 60
-    with tempfile.TemporaryDirectory() as tmp:
-        ckpt, steps, hist = Path(tmp) / "run.pt", 0, None
-        while hist is None or hist.seconds < budget:
-            steps += args.eval_every
-            hist = training.train(G, D, train_set.images, steps=steps, device="cpu", seed=args.seed,
-                                  checkpoint=ckpt, progress=False, checkpoint_every=10**9, max_seconds=budget,
-                                  **opts)
-            samples = training.sample(G, 1000, seed=args.seed + 1)
+    test_set = data.mnist("test", args.data, download=False)
+    judge, extractor = classifier.pretrained(), features.load("digits")
+    held_out = test_set.images[torch.randperm(len(test_set.images), generator=torch.Generator().manual_seed(7))[:2000]]
+    reference_feats = extractor.features(held_out)
+    real = train_set.images[torch.randperm(len(train_set.images), generator=torch.Generator().manual_seed(5))[:1000]]
+    q_real = classifier.digit_quality(judge, real)
+    floor = metrics.frechet_distance(extractor.features(real), reference_feats)
+    print(f"real digits: confidence {q_real['confidence']:.3f}, {q_real['classes_covered']} classes, "
+          f"FID {floor:.2f} (the floor); {torch.get_num_threads()} threads, {args.minutes} min per run")
+    print(f"{'seed':>4} {'recipe':>10} {'iterations':>10} {'confidence':>10} {'classes':>7} {'FID':>7}")
+    results = {}
+    for seed in args.seeds:
+        for recipe in args.recipes:
+            runtime.seed(seed)
+            G, D, options, ema = build(recipe)
+            hist = training.train(G, D, train_set.images, steps=10**9, device="cpu", seed=seed, progress=False,
+                                  max_seconds=args.minutes * 60, ema=ema, **options)
+            shown = G if ema is None else ema.model
+            samples = training.sample(shown, 1000, seed=seed + 1)
             q = classifier.digit_quality(judge, samples)
-            done = hist.step[-1]
-            print(f"{done:>6} {hist.seconds:>8.1f} {1000 * hist.seconds / done:>10.1f} {q['confidence']:>10.3f} "
-                  f"{q['classes_covered']:>7}  {q['class_counts']}", flush=True)
-    args.out.mkdir(parents=True, exist_ok=True)
-    torch.save(data.to_unit(samples), args.out / "samples.pt")
-    print(f"wrote {args.out / 'samples.pt'}: {tuple(samples.shape)} in [0, 1]")
+            fid = metrics.frechet_distance(extractor.features(samples), reference_feats)
+            results[seed, recipe] = (q["confidence"], fid)
+            print(f"{seed:>4} {recipe:>10} {hist.step[-1]:>10} {q['confidence']:>10.3f} {q['classes_covered']:>7} "
+                  f"{fid:>7.2f}", flush=True)
+            if recipe == "reference" and seed == args.seeds[0]:
+                args.out.mkdir(parents=True, exist_ok=True)
+                torch.save(data.to_unit(samples), args.out / "samples.pt")
+    if {"reference", "previous"} <= set(args.recipes):
+        print("\ntargets for the reference recipe: confidence >= 0.93, FID <= 2/3 of the previous recipe's")
+        met = 0
+        for seed in args.seeds:
+            (conf, fid), (_, fid_old) = results[seed, "reference"], results[seed, "previous"]
+            ok = conf >= 0.93 and fid <= fid_old * 2 / 3
+            met += ok
+            print(f"seed {seed}: confidence {conf:.3f}, FID ratio {fid / fid_old:.2f} -> {'met' if ok else 'NOT met'}")
+        print(f"met in {met} of {len(args.seeds)} seeds")
+    if "reference" in args.recipes:
+        print(f"wrote {args.out / 'samples.pt'}: (1000, 1, 28, 28) in [0, 1]")
 
 
 if __name__ == "__main__":

@@ -18,12 +18,13 @@ def demo(args) -> None:
     images = data.load_images(args.data)
     print(f"data: {images.name}, {len(images.labels)} images; device: {dev}")
     G, D = models.reference_gan()
-    history = training.train(G, D, images.images, steps=10**9, device=dev, seed=args.seed,
+    G_avg = training.EMA(G, models.REFERENCE_EMA)
+    history = training.train(G, D, images.images, steps=10**9, device=dev, seed=args.seed, ema=G_avg,
                              max_seconds=args.minutes * 60, **models.REFERENCE_TRAINING)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    grid = viz.save_grid(training.sample(G, 64, seed=args.seed), out / "samples.png",
-                         title=f"after {history.step[-1]} iterations ({history.seconds:.0f} s)")
+    grid = viz.save_grid(training.sample(G_avg.model, 64, seed=args.seed), out / "samples.png",
+                         title=f"{images.name}: after {history.step[-1]} iterations ({history.seconds:.0f} s)")
     curves = viz.save_history(history, out / "losses.png")
     print(f"trained {history.step[-1]} iterations in {history.seconds:.0f} s")
     print(f"wrote {grid.resolve()}\nwrote {curves.resolve()}")
@@ -130,8 +131,9 @@ def main(argv=None) -> int:
     d = sub.add_parser("demo", help="train the reference GAN for about a minute; writes samples.png and losses.png")
     d.add_argument("--minutes", type=float, default=1.0)
     d.add_argument("--out", default="gankit-demo")
-    d.add_argument("--data", default="digits", choices=["digits", "mnist", "auto"],
-                   help="digits (bundled, no download; default), mnist, or auto (MNIST where it can be had)")
+    d.add_argument("--data", default="auto", choices=["digits", "mnist", "auto"],
+                   help="auto (default: MNIST where it is on disk or can be downloaded, else the bundled digits), "
+                        "mnist, or digits (scikit-learn's 8x8 digits blown up to 28x28; no download)")
     d.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
     d.add_argument("--seed", type=int, default=0)
     d.set_defaults(run=demo)

@@ -167,4 +167,11 @@ class Game:
 
     def copy(self) -> "Game":
         """An independent copy (nets, optimisers, random state), to branch a game into variants."""
-        return copy.deepcopy(self)
+        rng, self.rng = self.rng, None  # torch < 2.3 cannot deepcopy a Generator: copied by its state
+        try:
+            twin = copy.deepcopy(self)
+        finally:
+            self.rng = rng
+        twin.rng = torch.Generator()
+        twin.rng.set_state(rng.get_state())
+        return twin

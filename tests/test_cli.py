@@ -3,13 +3,16 @@ import pytest
 from gankit import cli
 
 
-def test_demo_writes_a_sample_grid_and_a_loss_plot(tmp_path, capsys):
+def test_demo_writes_a_sample_grid_and_a_loss_plot_and_says_which_data(tmp_path, capsys, shared_data):
     assert cli.main(["demo", "--minutes", "0.05", "--out", str(tmp_path), "--device", "cpu"]) == 0
     out = capsys.readouterr().out
+    assert "data: MNIST offline (train, 5000)" in out  # MNIST by default where it is on disk
     for name in ("samples.png", "losses.png"):
         path = tmp_path / name
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert str(path.resolve()) in out  # it says where
+    assert cli.main(["demo", "--minutes", "0.01", "--data", "digits", "--out", str(tmp_path), "--device", "cpu"]) == 0
+    assert "data: scikit-learn digits" in capsys.readouterr().out
 
 
 def test_grade_reports_bad_input_and_exits_2(tmp_path, capsys):

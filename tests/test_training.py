@@ -116,3 +116,46 @@ def test_pix2pix_training_records_l1_and_translates_fixed_inputs():
                                n_snapshot=6)
     assert len(h.extra["l1"]) == 5 and all(0 < v < 2 for v in h.extra["l1"])
     assert h.snapshots[-1].shape == (6, 1, 28, 28)
+
+
+def test_ema_averages_the_weights_with_a_warm_up():
+    G = torch.nn.Linear(2, 1)
+    avg = training.EMA(G, decay=0.9)
+    start = G.weight.detach().clone()
+    with torch.no_grad():
+        G.weight += 1.0
+    avg.update(G)  # step 0: beta = min(0.9, 1 / 10)
+    assert torch.allclose(avg.model.weight, 0.1 * start + 0.9 * G.weight)
+    for _ in range(200):
+        avg.update(G)
+    assert torch.allclose(avg.model.weight, G.weight, atol=1e-6)  # a constant G: the average reaches it
+    assert not avg.model.weight.requires_grad and not avg.model.training
+    with pytest.raises(ValueError, match="decay must lie in"):
+        training.EMA(G, decay=1.0)
+
+
+def test_training_with_an_ema_snapshots_the_average_and_resumes_it(tmp_path):
+    def run(steps, ckpt=None):
+        G, D = small_pair()
+        avg = training.EMA(G, decay=0.99)
+        h = training.train(G, D, IMAGES, steps=steps, batch_size=16, device="cpu", progress=False, checkpoint=ckpt,
+                           ema=avg, lr_d=1e-3, snapshot_every=4)
+        return G, D, avg, h
+
+    G1, _, straight, h1 = run(8, tmp_path / "straight.pt")
+    z = torch.load(tmp_path / "straight.pt", weights_only=True)["fixed_z"]
+    with torch.no_grad():  # the snapshot is the average's picture, not G's
+        assert torch.allclose(h1.snapshots[-1], straight.model(z), atol=1e-6)
+        assert not torch.allclose(h1.snapshots[-1], G1.eval()(z), atol=1e-3)
+    run(4, tmp_path / "e.pt")
+    _, _, resumed, h2 = run(8, tmp_path / "e.pt")
+    assert resumed.updates == straight.updates == 8
+    for a, b in zip(straight.model.parameters(), resumed.model.parameters()):
+        assert torch.allclose(a, b, atol=1e-6)
+    assert torch.allclose(h1.snapshots[-1], h2.snapshots[-1], atol=1e-5)
+    G_plain, D_plain = small_pair()
+    training.train(G_plain, D_plain, IMAGES, steps=2, batch_size=16, device="cpu", progress=False,
+                   checkpoint=tmp_path / "plain.pt")
+    with pytest.raises(ValueError, match="without an EMA"):
+        training.train(*small_pair(), IMAGES, steps=4, batch_size=16, device="cpu", progress=False,
+                       checkpoint=tmp_path / "plain.pt", ema=training.EMA(G_plain))
