@@ -18,12 +18,11 @@ def demo(args) -> None:
     images = data.load_images(args.data)
     print(f"data: {images.name}, {len(images.labels)} images; device: {dev}")
     G, D = models.reference_gan()
-    G_avg = training.EMA(G, models.REFERENCE_EMA)
-    history = training.train(G, D, images.images, steps=10**9, device=dev, seed=args.seed, ema=G_avg,
+    history = training.train(G, D, images.images, steps=10**9, device=dev, seed=args.seed,
                              max_seconds=args.minutes * 60, **models.REFERENCE_TRAINING)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    grid = viz.save_grid(training.sample(G_avg.model, 64, seed=args.seed), out / "samples.png",
+    grid = viz.save_grid(training.sample(G, 64, seed=args.seed), out / "samples.png",
                          title=f"{images.name}: after {history.step[-1]} iterations ({history.seconds:.0f} s)")
     curves = viz.save_history(history, out / "losses.png")
     print(f"trained {history.step[-1]} iterations in {history.seconds:.0f} s")

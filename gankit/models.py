@@ -299,13 +299,10 @@ def count_parameters(model: nn.Module) -> int:
 
 # The kit's reference configuration (demo, benchmark, Lab 3's comparison): the DCGAN pair, and the
 # training settings measured best for it in 2 minutes on a 2-core CPU (bench/vanilla_gan.py): a
-# learning rate 5x DCGAN's 2e-4 and small batches, i.e. many quick updates; samples drawn from an
-# exponential moving average of G's weights (training.EMA), which the same benchmark measured a
-# little better than G itself in every seed. Spectral norm, the hinge loss, R1, TTUR, larger
-# batches, a smaller or larger G, a decaying learning rate and translation augmentation measured
-# no better within 2 minutes (issue 17's closing note has the table).
+# learning rate 5x DCGAN's 2e-4 and small batches, i.e. many quick updates. Measured no better in
+# the same 2 minutes (issue 17): an EMA of G's weights, spectral norm in D, the hinge loss, R1,
+# TTUR, batches of 64, a smaller or larger G, a decaying learning rate, translation augmentation.
 REFERENCE_TRAINING = {"batch_size": 32, "lr": 1e-3}
-REFERENCE_EMA = 0.995
 
 
 def reference_gan(z_dim: int = 64) -> tuple[DCGANGenerator, DCGANDiscriminator]:

@@ -9,7 +9,6 @@
 """
 from __future__ import annotations
 
-import copy
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -138,37 +137,6 @@ class History:
                 self.extra.setdefault(key, []).append(float(value))
 
 
-class EMA:
-    """An exponential moving average of G's weights, for sampling:  theta_avg <- beta theta_avg + (1 - beta) theta
-    after every G step. G's own weights circle around a good point while the game oscillates; their
-    average over the last ~1 / (1 - beta) steps sits nearer to it (Yazici et al. 2019). Early on the
-    average would still hold the random start, so step t uses min(beta, (1 + t) / (10 + t)). The
-    average never trains; `model` is a copy of G that holds it (BatchNorm's running statistics are G's).
-    """
-
-    def __init__(self, G: nn.Module, decay: float = 0.999):
-        if not 0 <= decay < 1:
-            raise ValueError(f"decay must lie in [0, 1), got {decay}: 0.999 averages over about the last 1,000 steps.")
-        self.decay, self.updates = decay, 0
-        self.model = copy.deepcopy(G).eval().requires_grad_(False)
-
-    @torch.no_grad()
-    def update(self, G: nn.Module) -> None:
-        beta = min(self.decay, (1 + self.updates) / (10 + self.updates))
-        for avg, p in zip(self.model.parameters(), G.parameters()):
-            avg.lerp_(p, 1 - beta)  # avg + (1 - beta) (p - avg) = beta avg + (1 - beta) p
-        for avg, b in zip(self.model.buffers(), G.buffers()):
-            avg.copy_(b)
-        self.updates += 1
-
-    def state_dict(self) -> dict:
-        return {"model": self.model.state_dict(), "updates": self.updates}
-
-    def load_state_dict(self, state: dict) -> None:
-        self.model.load_state_dict(state["model"])
-        self.updates = state["updates"]
-
-
 def adam(model: nn.Module, lr: float = 2e-4, betas=(0.5, 0.999)) -> torch.optim.Adam:
     """Adam with DCGAN's beta1 = 0.5: the default momentum 0.9 makes the game oscillate more."""
     return torch.optim.Adam(model.parameters(), lr=lr, betas=betas)
@@ -223,7 +191,6 @@ def train(G: nn.Module, D: nn.Module, images: torch.Tensor, *, steps: int, condi
           generate: Callable = _call_g, z_dim: int | None = None,
           batch_size: int = 64, k: int = 1, lr: float = 2e-4, opt_G=None, opt_D=None, step_fn=train_iteration,
           d_loss_fn=losses.d_loss, g_loss_fn=losses.g_loss_nonsaturating, device=None, seed: int = 0,
-          lr_d: float | None = None, ema: EMA | None = None,
           snapshot_every: int | None = None, n_snapshot: int = 64, checkpoint: str | Path | None = None,
           checkpoint_every: int = 500, progress: bool = True, max_seconds: float | None = None) -> History:
     """Train G and D on `images` (N, 1, 28, 28) in [-1, 1] for `steps` iterations of Algorithm 1.
@@ -233,17 +200,14 @@ def train(G: nn.Module, D: nn.Module, images: torch.Tensor, *, steps: int, condi
     fixed c (labels 0, 1, ..., n_classes - 1 over and over, or a fixed draw of input images).
     With `checkpoint`, the run saves there every `checkpoint_every` iterations and at the end, and a
     later call with the same path resumes where it stopped (same data order and noise). `max_seconds`
-    stops early (the history says how far it got). `lr_d` gives D a learning rate of its own (default
-    `lr`). With `ema`, the average is updated after every iteration, checkpointed with the run, and
-    the snapshots are drawn from it. Returns the History.
+    stops early (the history says how far it got). Returns the History.
     """
     dev = pick_device() if device is None else torch.device(device)
     z_dim = z_dim if z_dim is not None else G.z_dim
     G.to(dev).train()
     D.to(dev).train()
     opt_G = opt_G if opt_G is not None else adam(G, lr)
-    opt_D = opt_D if opt_D is not None else adam(D, lr if lr_d is None else lr_d)
-    shown = G if ema is None else ema.model.to(dev)
+    opt_D = opt_D if opt_D is not None else adam(D, lr)
     data = images.to(dev)
     rng = torch.Generator().manual_seed(seed)  # on the CPU: the same run on every device
     fixed_z = torch.randn(n_snapshot, z_dim, generator=rng).to(dev)
@@ -264,10 +228,6 @@ def train(G: nn.Module, D: nn.Module, images: torch.Tensor, *, steps: int, condi
         D.load_state_dict(state["D"])
         opt_G.load_state_dict(state["opt_G"])
         opt_D.load_state_dict(state["opt_D"])
-        if ema is not None:
-            if "ema" not in state:
-                raise ValueError(f"the checkpoint {path} was saved without an EMA: delete it to start over with one.")
-            ema.load_state_dict(state["ema"])
         rng.set_state(state["rng"])
         fixed_z = state["fixed_z"].to(dev)
         history = History(**state["history"])
@@ -281,23 +241,19 @@ def train(G: nn.Module, D: nn.Module, images: torch.Tensor, *, steps: int, condi
             path.parent.mkdir(parents=True, exist_ok=True)
             _save(path, {"step": step, "G": G.state_dict(), "D": D.state_dict(), "opt_G": opt_G.state_dict(),
                          "opt_D": opt_D.state_dict(), "rng": rng.get_state(), "fixed_z": fixed_z.cpu(),
-                         "history": asdict(history), **({} if ema is None else {"ema": ema.state_dict()})})
+                         "history": asdict(history)})
 
     def snapshot(step: int) -> None:
-        was_training = shown.training
-        shown.eval()
+        G.eval()
         with torch.no_grad():
-            history.snapshots.append(generate(shown, fixed_z, fixed_c).cpu())
-        shown.train(was_training)
+            history.snapshots.append(generate(G, fixed_z, fixed_c).cpu())
+        G.train()
         history.snapshot_steps.append(step)
 
     def one_step() -> dict:
         idx = torch.randint(len(data), (k, batch_size), generator=rng).to(dev)
         batches = [data[i] if cond is None else (data[i], cond[i]) for i in idx]
-        stats = step_fn(G, D, opt_G, opt_D, batches, sample_z, d_loss_fn, g_loss_fn)
-        if ema is not None:
-            ema.update(G)
-        return stats
+        return step_fn(G, D, opt_G, opt_D, batches, sample_z, d_loss_fn, g_loss_fn)
 
     return run_loop(history, start, steps, one_step, snapshot, save, snapshot_every=snapshot_every,
                     checkpoint_every=checkpoint_every, max_seconds=max_seconds, progress=progress,
