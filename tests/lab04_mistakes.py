@@ -18,6 +18,8 @@ _PATCH_D = "return -0.5 * F.logsigmoid(real_patches).mean() - 0.5 * F.logsigmoid
 _P2P_G = "return -F.logsigmoid(fake_patches).mean() + lam * (fake - target).abs().mean()"
 
 MISTAKES = [
+    ("conditional generator ends in sigmoid, data in [-1, 1]", "ex-cond-nets",
+     "nn.Linear(512, 784), nn.Tanh(),", "nn.Linear(512, 784), nn.Sigmoid(),", "output range does not match"),
     ("one_hot guesses the width from the batch", "ex-one-hot",
      "F.one_hot(labels, n_classes).float()", "F.one_hot(labels).float()", "width depends on the batch"),
     ("label not given to D", "ex-cond-nets", _D_SOLUTION,

@@ -38,6 +38,8 @@ MISTAKES = [
      "the pools are not used"),
     ("no zero_grad before the discriminators' step", "ex-train-step", "    opt_D.zero_grad()\n", "\n",
      "no zero_grad"),
+    ("the discriminators' losses subtracted: D_X ascends its own", "ex-train-step", _D_STEP,
+     _D_STEP.replace("\n              + lsgan_d_loss", "\n              - lsgan_d_loss"), "ascends its own loss"),
 ]
 
 TEST_OF = {

@@ -12,6 +12,7 @@ from torch import nn
 
 from gankit import losses, models
 from gankit.checks import CheckFailed, close, forbids, isolated_rng, passed, require, scalar
+from gankit.checks.vanilla_gan import require_data_range
 
 N_CLASSES, Z_DIM = 10, 64
 
@@ -74,6 +75,8 @@ def check_conditional_nets(CondGenerator, CondDiscriminator) -> None:
     require(isinstance(fake, torch.Tensor) and tuple(fake.shape) == (6, 1, 28, 28),
             f"G(z, y) must return images (N, 1, 28, 28), got {getattr(fake, 'shape', type(fake).__name__)}.")
     require(fake.min() >= -1 and fake.max() <= 1, "G's output must lie in [-1, 1], the data's range: end with nn.Tanh().")
+    with torch.no_grad():  # large inputs saturate the output layer: a sigmoid shows as outputs in [0, 1]
+        require_data_range(G(10 * torch.randn(64, Z_DIM), torch.arange(64) % N_CLASSES))
     logits = D(fake, y)
     require(isinstance(logits, torch.Tensor) and tuple(logits.shape) == (6, 1),
             f"D(x, y) must return one logit per image, (N, 1); got {getattr(logits, 'shape', type(logits).__name__)}.")

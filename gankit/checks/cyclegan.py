@@ -248,4 +248,14 @@ def check_train_step(train_step) -> None:
     require(_shown(D_Y, pool_y.returned[0]) and _shown(D_X, pool_x.returned[0]),
             "the discriminators must judge what the pools return (a mix of new and stored fakes), not the new fakes.")
     require(_shown(D_X, x) and _shown(D_Y, y), "each discriminator must also see real images of its domain: D_X(x), D_Y(y).")
+    # Each discriminator descends its own LSGAN loss: its gradient at the step must point the same way as
+    # that loss's gradient at the discriminators' starting weights (a '-' between the two losses flips one).
+    for i, (net, real, fake) in enumerate(((D_X, x, pool_x.returned[0]), (D_Y, y, pool_y.returned[0]))):
+        a, b = (w.clone().requires_grad_(True) for w in before[2 + i])  # the weights D stepped from
+        want = torch.autograd.grad(losses.lsgan_d_loss(a * real + b, a * fake.detach() + b), (a, b))
+        got = [g if g is not None else torch.zeros(()) for g in opt_D.stepped_with[2 * i: 2 * i + 2]]
+        if float(torch.stack(got) @ torch.stack(want)) < 0:
+            raise CheckFailed(f"{net.name} ascends its own loss: the discriminators' losses were combined with a minus "
+                              "sign; add them, lsgan_d_loss(D_Y(y), D_Y(fake y)) + lsgan_d_loss(D_X(x), D_X(fake x)), "
+                              "so that each discriminator descends its own.")
     passed("train_step: generators stepped, then discriminators on real images and pooled, detached fakes")

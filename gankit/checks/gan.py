@@ -196,7 +196,7 @@ def _samplers_from_batches(algorithm1_iteration, drawn: list):
 @isolated_rng
 def check_algorithm1(algorithm1_iteration) -> None:
     """algorithm1_iteration(G, D, opt_G, opt_D, sample_data, sample_z, k, m, d_loss_fn, g_loss_fn)."""
-    k, m, drawn = 3, 5, []
+    k, m, drawn = 3, 6, []
     run = _run_iteration(_samplers_from_batches(algorithm1_iteration, drawn), k, m, prefill=None)
     n_d = run["log"].count("D.step")
     require(n_d >= k, f"k ignored: with k = {k}, D must take {k} steps per iteration, it took {n_d}.")
@@ -206,7 +206,8 @@ def check_algorithm1(algorithm1_iteration) -> None:
     _check_iteration(_samplers_from_batches(algorithm1_iteration, []), "algorithm1_iteration", k=k, m=m)
 
 
-def _check_iteration(fn, name: str, k: int = 2, m: int = 5) -> None:
+def _check_iteration(fn, name: str, k: int = 2, m: int = 6) -> None:
+    # m differs from the toy data's width (5) and z's (3): noise drawn with real.shape[1] shows
     ref = _run_iteration(training.train_iteration, k, m, prefill=None)
     got = _run_iteration(fn, k, m, prefill=None)
     stats = got["stats"]

@@ -25,6 +25,17 @@ def _generator_output(G: nn.Module, z: torch.Tensor) -> torch.Tensor:
     return out
 
 
+def require_data_range(big: torch.Tensor) -> None:
+    """G's outputs for large inputs (which push its output layer into saturation) must reach both
+    signs and stay in [-1, 1], the images' range: a tanh, not a sigmoid, a ReLU or nothing."""
+    if big.min() >= 0:
+        raise CheckFailed("output range does not match the data's: G's outputs lie in [0, 1] (a sigmoid?) but the "
+                          "images are scaled to [-1, 1]; end the generator with nn.Tanh().")
+    require(big.min() >= -1 and big.max() <= 1,
+            f"output range does not match the data's: G's outputs reach [{big.min():.2f}, {big.max():.2f}], "
+            "outside the images' [-1, 1]; end the generator with nn.Tanh().")
+
+
 @isolated_rng
 def check_generator(Generator) -> None:
     """Generator(z_dim) maps (N, z_dim) to images (N, 1, 28, 28) in [-1, 1], the data's range."""
@@ -36,13 +47,7 @@ def check_generator(Generator) -> None:
     require(n == want, f"wrong architecture: expected z_dim -> 256 -> 512 -> 784 linear layers "
                        f"({want:,} parameters for z_dim = 64), found {n:,}.")
     with torch.no_grad():
-        big = G(10 * torch.randn(256, Z_DIM))  # large inputs push the output layer into saturation
-    if big.min() >= 0:
-        raise CheckFailed("output range does not match the data's: G's outputs lie in [0, 1] (a sigmoid?) but the "
-                          "images are scaled to [-1, 1]; end the generator with nn.Tanh().")
-    require(big.min() >= -1 and big.max() <= 1,
-            f"output range does not match the data's: G's outputs reach [{big.min():.2f}, {big.max():.2f}], "
-            "outside the images' [-1, 1]; end the generator with nn.Tanh().")
+        require_data_range(G(10 * torch.randn(256, Z_DIM)))
     require(not torch.allclose(out[0], out[1]), "G ignores its input: two different z give the same image.")
     out.sum().backward()
     no_grad = [name for name, p in G.named_parameters() if p.grad is None]
