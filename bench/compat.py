@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # The lower bounds of pyproject.toml's ranges (numpy: the oldest that torch 2.1's wheels and Python
 # 3.11 share; ipywidgets: the 7.7 that Colab pins for its widget manager), and the newest releases.
 ENDS = {
-    "oldest": ["torch==2.1.2", "torchvision==0.16.2", "numpy==1.24.4", "ipywidgets==7.7.1", "matplotlib==3.7.0",
+    "oldest": ["torch==2.1.2", "torchvision==0.16.2", "numpy==1.24.4", "ipywidgets==7.7.1", "matplotlib==3.9.0",
                "tqdm==4.60.0", "scikit-learn==1.2.2"],
     "newest": ["torch", "torchvision", "numpy", "ipywidgets", "matplotlib", "tqdm", "scikit-learn"],
 }

@@ -14,7 +14,7 @@ import pytest
 
 # The lower ends of pyproject.toml's ranges for everything but torch and torchvision; ipywidgets
 # 7.7.1 is the release Colab pins for its widget manager.
-OLDEST = {"numpy": "1.24.4", "matplotlib": "3.7.0", "ipywidgets": "7.7.1", "tqdm": "4.60.0", "scikit-learn": "1.2.2"}
+OLDEST = {"numpy": "1.24.4", "matplotlib": "3.9.0", "ipywidgets": "7.7.1", "tqdm": "4.60.0", "scikit-learn": "1.2.2"}
 
 
 @pytest.fixture(scope="module")
