@@ -50,6 +50,10 @@ MISTAKES = [
     ("interpolation without its endpoints", "ex-interpolate",
      "t = torch.linspace(0, 1, steps, device=z0.device).unsqueeze(1)",
      "t = torch.linspace(0, 1, steps + 2, device=z0.device)[1:-1].unsqueeze(1)", "endpoints missing"),
+    ("ReLU before G's first linear layer", "ex-generator",
+     "nn.Linear(z_dim, 256), nn.ReLU(),", "nn.ReLU(), nn.Linear(z_dim, 256),", "wrong layers"),
+    ("ReLU instead of LeakyReLU in the discriminator", "ex-discriminator",
+     "nn.Linear(784, 512), nn.LeakyReLU(0.2),", "nn.Linear(784, 512), nn.ReLU(),", "wrong layers"),
 ]
 
 # answer cell -> the test cell that grades it

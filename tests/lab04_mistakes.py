@@ -56,6 +56,8 @@ MISTAKES = [
     ("lambda applied to the adversarial term", "ex-pix2pix-g-loss", _P2P_G,
      "return -lam * F.logsigmoid(fake_patches).mean() + (fake - target).abs().mean()",
      "lambda applied to the adversarial term"),
+    ("a tanh hidden layer in the conditional generator", "ex-cond-nets",
+     "nn.Linear(256, 512), nn.ReLU(),", "nn.Linear(256, 512), nn.Tanh(),", "wrong layers"),
 ]
 
 TEST_OF = {

@@ -40,6 +40,11 @@ MISTAKES = [
      "no zero_grad"),
     ("the discriminators' losses subtracted: D_X ascends its own", "ex-train-step", _D_STEP,
      _D_STEP.replace("\n              + lsgan_d_loss", "\n              - lsgan_d_loss"), "ascends its own loss"),
+    ("real and fake swapped in D_Y's loss", "ex-train-step",
+     "lsgan_d_loss(D_Y(y), D_Y(pool_y.query(fake_y.detach())))",
+     "lsgan_d_loss(D_Y(pool_y.query(fake_y.detach())), D_Y(y))", "real and fake swapped"),
+    ("F and D_X swapped in the call of generator_loss", "ex-train-step",
+     "generator_loss(G, F, D_X, D_Y, x, y, lam)", "generator_loss(G, D_X, F, D_Y, x, y, lam)", "order of the nets"),
 ]
 
 TEST_OF = {

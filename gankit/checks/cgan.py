@@ -12,7 +12,7 @@ from torch import nn
 
 from gankit import losses, models
 from gankit.checks import CheckFailed, close, forbids, isolated_rng, passed, require, scalar
-from gankit.checks.vanilla_gan import require_data_range
+from gankit.checks.vanilla_gan import require_data_range, require_layers_of
 
 N_CLASSES, Z_DIM = 10, 64
 
@@ -106,6 +106,15 @@ def check_conditional_nets(CondGenerator, CondDiscriminator) -> None:
         require(not torch.allclose(G(z, y), G(z, other)), "G ignores its label: the same z with other labels "
                                                           "gives the same images.")
         require(not torch.allclose(D(x, y), D(x, other)), "label not given to D: D's logits do not change with y.")
+    y_hot = F.one_hot(y, N_CLASSES).float()
+    require_layers_of(G, models.MLPGenerator(Z_DIM + N_CLASSES), lambda net: net(z, y),
+                      "[z, one_hot(y)] -> Linear -> ReLU -> Linear -> ReLU -> Linear -> Tanh",
+                      lambda ref: ref(torch.cat([z, y_hot], 1)))
+    d_ref = nn.Sequential(nn.Linear(784 + N_CLASSES, 512), nn.LeakyReLU(0.2), nn.Linear(512, 256), nn.LeakyReLU(0.2),
+                          nn.Linear(256, 1))
+    require_layers_of(CondDiscriminator(n_classes=N_CLASSES), d_ref, lambda net: net(fake.detach(), y),
+                      "[x, one_hot(y)] -> Linear -> LeakyReLU(0.2) -> Linear -> LeakyReLU(0.2) -> Linear",
+                      lambda ref: ref(torch.cat([fake.detach().flatten(1), y_hot], 1)))
     passed(f"CondGenerator / CondDiscriminator: G {n_g:,} and D {n_d:,} parameters, both fed one_hot(y)")
 
 

@@ -248,14 +248,31 @@ def check_train_step(train_step) -> None:
     require(_shown(D_Y, pool_y.returned[0]) and _shown(D_X, pool_x.returned[0]),
             "the discriminators must judge what the pools return (a mix of new and stored fakes), not the new fakes.")
     require(_shown(D_X, x) and _shown(D_Y, y), "each discriminator must also see real images of its domain: D_X(x), D_Y(y).")
-    # Each discriminator descends its own LSGAN loss: its gradient at the step must point the same way as
-    # that loss's gradient at the discriminators' starting weights (a '-' between the two losses flips one).
+    # The two steps' gradients must be those of the notebook's own losses (whatever they compute: their
+    # exercises grade them) called as the reference calls them, at the weights each step started from.
+    names = train_step.__globals__
+    d_loss_of = names.get("lsgan_d_loss", losses.lsgan_d_loss)
     for i, (net, real, fake) in enumerate(((D_X, x, pool_x.returned[0]), (D_Y, y, pool_y.returned[0]))):
-        a, b = (w.clone().requires_grad_(True) for w in before[2 + i])  # the weights D stepped from
-        want = torch.autograd.grad(losses.lsgan_d_loss(a * real + b, a * fake.detach() + b), (a, b))
-        got = [g if g is not None else torch.zeros(()) for g in opt_D.stepped_with[2 * i: 2 * i + 2]]
-        if float(torch.stack(got) @ torch.stack(want)) < 0:
+        a, b = (w.clone().requires_grad_(True) for w in before[2 + i])
+        want = torch.stack(torch.autograd.grad(d_loss_of(a * real + b, a * fake.detach() + b), (a, b)))
+        got = torch.stack([g if g is not None else torch.zeros(()) for g in opt_D.stepped_with[2 * i: 2 * i + 2]])
+        if float(got @ want) < 0:
             raise CheckFailed(f"{net.name} ascends its own loss: the discriminators' losses were combined with a minus "
                               "sign; add them, lsgan_d_loss(D_Y(y), D_Y(fake y)) + lsgan_d_loss(D_X(x), D_X(fake x)), "
                               "so that each discriminator descends its own.")
+        swapped = torch.stack(torch.autograd.grad(d_loss_of(a * fake.detach() + b, a * real + b), (a, b)))
+        if torch.allclose(got, swapped, atol=1e-6) and not torch.allclose(got, want, atol=1e-6):
+            raise CheckFailed(f"real and fake swapped in {net.name}'s loss: lsgan_d_loss(real_out, fake_out) takes "
+                              f"{net.name} on real images first, then on the pooled fakes.")
+        require(torch.allclose(got, want, atol=1e-6),
+                f"{net.name}'s step differs from lsgan_d_loss({net.name}(real), {net.name}(pooled fake)) descended.")
+    g_loss_of = names.get("generator_loss")
+    if g_loss_of is not None:
+        nets_then = [_Affine(float(w[0]), float(w[1]), net.squash, net.name) for w, net in zip(before, nets)]
+        want_g = torch.autograd.grad(g_loss_of(*nets_then, x, y, LAM)[0],
+                                     [p for n in nets_then[:2] for p in n.parameters()])
+        got_g = [g if g is not None else torch.zeros(()) for g in opt_G.stepped_with]
+        require(all(torch.allclose(a, b, atol=1e-5) for a, b in zip(got_g, want_g)),
+                "the generators' step is not generator_loss(G, F, D_X, D_Y, x, y, lam) descended: check the order "
+                "of the nets passed to it (G: X -> Y, F: Y -> X, D_X judges X, D_Y judges Y).")
     passed("train_step: generators stepped, then discriminators on real images and pooled, detached fakes")

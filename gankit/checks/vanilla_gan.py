@@ -36,6 +36,22 @@ def require_data_range(big: torch.Tensor) -> None:
             "outside the images' [-1, 1]; end the generator with nn.Tanh().")
 
 
+def require_layers_of(net: nn.Module, reference: nn.Module, call, layout: str, call_reference=None) -> None:
+    """`net` computes what `reference` does once given the same weights (copied in registration order,
+    where every shape matches): the activations and their order are the lab's `layout`. `call(net)`
+    runs either net, unless `call_reference` runs the reference."""
+    ours, theirs = list(net.parameters()), list(reference.parameters())
+    if [p.shape for p in ours] != [p.shape for p in theirs]:
+        return  # another parameter order: the counts and the other checks judge it
+    with torch.no_grad():
+        for a, b in zip(theirs, ours):
+            a.copy_(b)
+        got, want = call(net), (call_reference or call)(reference)
+    require(torch.allclose(got, want, atol=1e-5),
+            f"wrong layers: with the same weights, the network does not compute {layout}; check each activation "
+            "(its kind, its slope) and that one follows every hidden linear layer.")
+
+
 @isolated_rng
 def check_generator(Generator) -> None:
     """Generator(z_dim) maps (N, z_dim) to images (N, 1, 28, 28) in [-1, 1], the data's range."""
@@ -49,6 +65,9 @@ def check_generator(Generator) -> None:
     with torch.no_grad():
         require_data_range(G(10 * torch.randn(256, Z_DIM)))
     require(not torch.allclose(out[0], out[1]), "G ignores its input: two different z give the same image.")
+    z = torch.randn(16, Z_DIM)
+    require_layers_of(G, models.MLPGenerator(Z_DIM), lambda net: net(z),
+                      "Linear -> ReLU -> Linear -> ReLU -> Linear -> Tanh")
     out.sum().backward()
     no_grad = [name for name, p in G.named_parameters() if p.grad is None]
     require(not no_grad, f"parameters {no_grad} get no gradient: every layer must take part in forward().")
@@ -79,6 +98,8 @@ def check_discriminator(Discriminator) -> None:
                           "apply the sigmoid inside a numerically stable log-sigmoid; remove the final sigmoid.")
     require(torch.allclose(out, torch.full_like(out, -3.0), atol=1e-4),
             "D's output is not its last linear layer's output: return the logits of the final nn.Linear as they are.")
+    require_layers_of(Discriminator(), models.MLPDiscriminator(), lambda net: net(x),
+                      "Linear -> LeakyReLU(0.2) -> Linear -> LeakyReLU(0.2) -> Linear (logits)")
     passed(f"Discriminator: (N, 1, 28, 28) -> logits (N, 1), {n:,} parameters")
 
 
