@@ -35,6 +35,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 EQUIVALENT = Path(__file__).with_name("mutants_equivalent.txt")
 sys.path.insert(0, str(ROOT / "tests"))  # the labs' TEST_OF / DEPENDS maps live beside their mistake catalogues
+from notebook_edits import mistake_packs  # noqa: E402  (packs the mutants as the grading tests pack mistakes)
 
 ADD_SUB = {ast.Add: ("+", "-"), ast.Sub: ("-", "+"), ast.Mult: ("*", "/"), ast.Div: ("/", "*")}
 COMPARE = {ast.Lt: ("<", ">="), ast.Gt: (">", "<="), ast.LtE: ("<=", ">"), ast.GtE: (">=", "<"),
@@ -171,20 +172,6 @@ def mutants_of(lab: str, nb) -> list[Mutant]:
     return made
 
 
-def packs(mutants: list[Mutant], depends: dict) -> list[list[Mutant]]:
-    """One mutant per exercise per notebook, never two in exercises that call each other."""
-    out: list[list[Mutant]] = []
-    for m in mutants:
-        for pack in out:
-            ids = {x.cell for x in pack}
-            if m.cell not in ids and not (depends.get(m.cell, set()) & ids) and not any(m.cell in depends.get(i, set()) for i in ids):
-                pack.append(m)
-                break
-        else:
-            out.append([m])
-    return out
-
-
 def _with(nb, pack: list[Mutant]):
     nb = copy.deepcopy(nb)
     for m in pack:
@@ -226,7 +213,7 @@ def run_lab(lab: str, jobs: int, sandbox: bool, limit: int | None, equivalent: s
     t0 = time.perf_counter()
     verdict: dict[Mutant, bool] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        groups = packs(made, depends)
+        groups = mistake_packs(made, depends, exercise=lambda m: m.cell)
         rows = grade_packs(lab, nb, groups, jobs, sandbox, Path(tmp) / "packs")
         again = []
         for pack, row in zip(groups, rows):

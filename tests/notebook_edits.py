@@ -32,16 +32,16 @@ def answer_namespace(nb, grade_ids):
     return ns
 
 
-def mistake_packs(mistakes, depends=None):
+def mistake_packs(mistakes, depends=None, exercise=lambda m: m[1]):
     """Group mistakes into as few notebooks as possible: at most one mistake per exercise, and never a
     mistake in an exercise together with one in an exercise it calls (`depends`: id -> ids it calls),
-    so that each mistake's own message is seen."""
+    so that each mistake's own message is seen. `exercise(m)`: the answer cell a mistake edits."""
     depends = depends or {}
     packs = []
     for m in mistakes:
-        gid = m[1]
+        gid = exercise(m)
         for pack in packs:
-            ids = {x[1] for x in pack}
+            ids = {exercise(x) for x in pack}
             if gid not in ids and not (depends.get(gid, set()) & ids) and not any(gid in depends.get(i, set()) for i in ids):
                 pack.append(m)
                 break
