@@ -45,7 +45,7 @@ class GameHistory(training.History):
 class Game:
     """G and D playing on toy data. Settings can change mid-game (`set`), as in GAN Lab.
 
-    data: 'ring' (8 Gaussians in 2D) or '1d'; loss: 'nonsaturating' or 'minimax' (G's cost);
+    data: 'ring' (8 Gaussians in 2D), 'grid' (25) or '1d'; loss: 'nonsaturating' or 'minimax' (G's cost);
     k: D steps per iteration; m: minibatch size; iteration: an Algorithm 1 iteration with the
     signature of `training.algorithm1_iteration` (Lab 1's exercise plugs in here).
     """
@@ -63,6 +63,9 @@ class Game:
         s = self.settings
         _require_loss(s["loss"])
         self.mixture = toy.dataset(s["data"])
+        if not isinstance(self.mixture, toy.Mixture):  # the game draws p_data's density and counts modes
+            raise ValueError(f"the game plays on Gaussian mixtures: {s['data']!r} has no density to draw; "
+                             "choose 'ring', 'grid' or '1d'.")
         torch.manual_seed(s["seed"])
         dim = self.mixture.dim
         self.G = ToyGenerator(s["z_dim"], dim, s["hidden"]).to(self.device)

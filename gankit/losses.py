@@ -83,3 +83,31 @@ def cycle_loss(real: torch.Tensor, reconstructed: torch.Tensor, lam: float = 10.
 def identity_loss(real: torch.Tensor, same: torch.Tensor, lam: float = 10.0) -> torch.Tensor:
     """0.5 lambda E ||G(y) - y||_1: an image already in G's target domain should pass through unchanged."""
     return 0.5 * lam * (same - real).abs().mean()
+
+
+# Wasserstein GANs (Arjovsky et al. 2017; Gulrajani et al. 2017). The critic f returns a raw score
+# (N, 1), no sigmoid: by Kantorovich-Rubinstein duality W1(p_data, p_g) = sup_{|f|_L <= 1} E_data f - E_g f,
+# so the critic ascends that gap (descends its negative) and G descends -E f(G(z)).
+
+def critic_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
+    """L_critic = E f(G(z)) - E f(x), the negative of the critic's W1 estimate."""
+    return fake_scores.mean() - real_scores.mean()
+
+
+def wgan_g_loss(fake_scores: torch.Tensor) -> torch.Tensor:
+    """L_G = -E f(G(z)): only this term of the W1 estimate depends on G."""
+    return -fake_scores.mean()
+
+
+def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor, lam: float = 10.0,
+                     generator: torch.Generator | None = None) -> torch.Tensor:
+    """WGAN-GP's lambda E (||grad f(x_hat)||_2 - 1)^2 on x_hat = eps x + (1 - eps) x_tilde.
+
+    real, fake (N, ...); one eps ~ U[0, 1] per sample (`generator`, on the CPU, fixes the draw), the
+    norm taken over every non-batch dimension. create_graph=True keeps the gradient differentiable, so
+    that the penalty's own gradient reaches the critic's weights (a double backward).
+    """
+    eps = torch.rand(real.shape[0], *[1] * (real.dim() - 1), generator=generator).to(real.device, real.dtype)
+    x_hat = (eps * real + (1 - eps) * fake.detach()).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return lam * (grad.flatten(1).norm(dim=1) - 1).pow(2).mean()

@@ -1,7 +1,8 @@
 """Measuring generators: pure functions on samples or features.
 
 Mode coverage on toy mixtures (Lab 1, reused by Lab 6); Frechet distance (FID), Inception Score,
-KID, the Parzen-window log-likelihood and precision / recall on features (Lab 6).
+KID, the Parzen-window log-likelihood and precision / recall on features (Lab 6); the rank correlation
+of two series (Lab 7: does a loss track FID?).
 """
 from __future__ import annotations
 
@@ -176,3 +177,15 @@ def precision_recall(real_feats, fake_feats, k: int = 3) -> tuple[float, float]:
         return (torch.cdist(points, centres) <= r.unsqueeze(0)).any(dim=1).float().mean().item()
 
     return inside(fake, real, radii(real)), inside(real, fake, radii(fake))
+
+
+def rank_correlation(a, b) -> float:
+    """Spearman's rho between two sequences of equal length: the Pearson correlation of their ranks
+    (ties ranked by their order). 1: b rises whenever a does; -1: b falls; ~0: no monotone relation.
+    Lab 7 compares it for the critic's W1 estimate and for a GAN's D loss against FID over checkpoints."""
+    a, b = torch.as_tensor(a, dtype=torch.float64).flatten(), torch.as_tensor(b, dtype=torch.float64).flatten()
+    if len(a) != len(b) or len(a) < 3:
+        raise ValueError(f"rank_correlation needs two sequences of the same length, at least 3; got {len(a)} and {len(b)}.")
+    ra, rb = (x.argsort().argsort().double() for x in (a, b))
+    ra, rb = ra - ra.mean(), rb - rb.mean()
+    return float((ra * rb).sum() / (ra.norm() * rb.norm()))

@@ -134,6 +134,35 @@ class DCGANDiscriminator(nn.Module):
         return self.net(x)
 
 
+class DCGANCritic(nn.Module):
+    """The WGAN-GP critic: DCGANDiscriminator's layers with a raw score out (no sigmoid) and no BatchNorm.
+
+    The penalty bounds the gradient of f at each sample x_hat on its own; BatchNorm makes f(x_hat)
+    depend on the rest of the batch, so Gulrajani et al. drop it: norm="layer" normalises each
+    sample over (C, H, W) (GroupNorm with one group), "none" has no normalisation, "batch" is the
+    mistake, kept to measure it. x (N, 1, 28, 28) -> (N, ndf, 14, 14) -> (N, 2 ndf, 7, 7) -> scores (N, 1).
+    """
+
+    NORMS = {"layer": lambda c: nn.GroupNorm(1, c), "none": lambda c: nn.Identity(), "batch": nn.BatchNorm2d}
+
+    def __init__(self, ndf: int = 32, norm: str = "layer"):
+        super().__init__()
+        if norm not in self.NORMS:
+            raise ValueError(f"norm must be one of {', '.join(self.NORMS)}, got {norm!r}.")
+        self.net = nn.Sequential(
+            nn.Conv2d(1, ndf, 4, stride=2, padding=1),  # 28 -> 14
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(ndf, 2 * ndf, 4, stride=2, padding=1),  # 14 -> 7
+            self.NORMS[norm](2 * ndf),
+            nn.LeakyReLU(0.2),
+            nn.Flatten(),
+            nn.Linear(2 * ndf * 7 * 7, 1),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
 def one_hot(labels: torch.Tensor, n_classes: int = 10) -> torch.Tensor:
     """Class labels (N,) int -> one-hot rows (N, n_classes) float: the label representation y that a
     conditional G and D share (Mirza and Osindero 2014)."""
@@ -311,3 +340,11 @@ def reference_gan(z_dim: int = 64) -> tuple[DCGANGenerator, DCGANDiscriminator]:
     G.apply(dcgan_init)
     D.apply(dcgan_init)
     return G, D
+
+
+def reference_wgan(z_dim: int = 64, norm: str = "layer") -> tuple[DCGANGenerator, DCGANCritic]:
+    """Lab 7's pair: the reference DCGAN generator and a critic without BatchNorm, DCGAN-initialised."""
+    G, critic = DCGANGenerator(z_dim), DCGANCritic(norm=norm)
+    G.apply(dcgan_init)
+    critic.apply(dcgan_init)
+    return G, critic

@@ -1,4 +1,5 @@
-"""Toy data with known densities: Gaussian mixtures in 1D and 2D, the ring of 8 Gaussians.
+"""Toy data with known densities: Gaussian mixtures in 1D and 2D, the ring of 8 Gaussians, the grid
+of 25 Gaussians; and the Swiss roll (WGAN-GP's three toys), which has no modes to count.
 
 On a toy, p_data is known exactly, so the game can be drawn (D's surface, p_g against p_data) and
 measured (modes captured). Points are float tensors (N, d); densities are evaluated on (N, d) too.
@@ -50,6 +51,27 @@ def ring(n_modes: int = 8, radius: float = 2.0, std: float = 0.05) -> Mixture:
     return Mixture(means.float(), std, torch.full((n_modes,), 1.0 / n_modes), name=f"ring of {n_modes}")
 
 
+def grid(n_side: int = 5, spacing: float = 1.0, std: float = 0.05) -> Mixture:
+    """The 5 x 5 grid of Gaussians (WGAN-GP, Gulrajani et al. 2017), centred on 0: equal weights."""
+    axis = (torch.arange(n_side, dtype=torch.float32) - (n_side - 1) / 2) * spacing
+    means = torch.cartesian_prod(axis, axis)
+    return Mixture(means, std, torch.full((len(means),), 1.0 / len(means)), name=f"{len(means)} Gaussians")
+
+
+@dataclass(frozen=True)
+class SwissRoll:
+    """The 2D Swiss roll: t ~ 1.5 pi (1 + 2 U), x = (t cos t, t sin t) / scale + noise. A curve, not modes."""
+    noise: float = 0.05
+    scale: float = 7.5
+    name: str = "Swiss roll"
+    dim: int = 2
+
+    def sample(self, n: int, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
+        t = 1.5 * math.pi * (1 + 2 * torch.rand(n, generator=generator))
+        curve = torch.stack([t * t.cos(), t * t.sin()], dim=1) / self.scale
+        return (curve + self.noise * torch.randn(n, 2, generator=generator)).to(device)
+
+
 def mixture_1d(means=(-2.0, 2.0), std: float = 0.5, weights=None) -> Mixture:
     """A 1D mixture, (N, 1) points; two well-separated modes by default."""
     m = torch.tensor(means, dtype=torch.float32).view(-1, 1)
@@ -64,11 +86,11 @@ def grid_points(lim: float, n: int = 100) -> tuple[torch.Tensor, torch.Tensor, t
     return xx, yy, torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=1)
 
 
-DATASETS = {"ring": ring, "1d": mixture_1d}
+DATASETS = {"ring": ring, "grid": grid, "swiss-roll": SwissRoll, "1d": mixture_1d}
 
 
-def dataset(name: str) -> Mixture:
-    """A toy by name: 'ring' (8 Gaussians in 2D) or '1d' (2 Gaussians)."""
+def dataset(name: str) -> Mixture | SwissRoll:
+    """A toy by name: 'ring' (8 Gaussians in 2D), 'grid' (25), 'swiss-roll' or '1d' (2 Gaussians)."""
     if name not in DATASETS:
         raise ValueError(f"unknown toy data set {name!r}: choose one of {', '.join(DATASETS)}.")
     return DATASETS[name]()

@@ -115,6 +115,43 @@ def pix2pix_iteration(G: nn.Module, D: nn.Module, opt_G, opt_D, real_batches, sa
             "l1": (fake - target).abs().mean().item()}
 
 
+def clip_weights(critic: nn.Module, c: float = 0.01) -> None:
+    """WGAN's crude Lipschitz bound (Arjovsky et al. 2017): every critic weight into [-c, c], after each
+    critic step (clipping before the step lets the step push them out again)."""
+    with torch.no_grad():
+        for p in critic.parameters():
+            p.clamp_(-c, c)
+
+
+def wgan_iteration(G: nn.Module, critic: nn.Module, opt_G, opt_C, real_batches, sample_z: Callable[[int], torch.Tensor],
+                   lam: float | None = 10.0, clip: float | None = None) -> dict:
+    """One WGAN iteration: n_critic = len(real_batches) critic steps, then one G step.
+
+    Critic: descend E f(G(z)) - E f(x) (+ lam * the gradient penalty; WGAN-GP) and, with `clip`, clip
+    its weights after each step (the original WGAN). G: descend -E f(G(z)), with only opt_G stepping.
+    Returns floats: d_loss (the critic's last loss, penalty included), g_loss, d_real and d_fake (the
+    last step's mean critic scores), w_estimate = E f(x) - E f(G(z)) (the critic's W1 estimate).
+    """
+    for real in real_batches:
+        fake = G(sample_z(real.shape[0])).detach()
+        real_scores, fake_scores = critic(real), critic(fake)
+        loss_c = losses.critic_loss(real_scores, fake_scores)
+        if lam:
+            loss_c = loss_c + losses.gradient_penalty(critic, real, fake, lam)
+        opt_C.zero_grad()
+        loss_c.backward()
+        opt_C.step()
+        if clip is not None:
+            clip_weights(critic, clip)
+    loss_g = losses.wgan_g_loss(critic(G(sample_z(real_batches[-1].shape[0]))))
+    opt_G.zero_grad()
+    loss_g.backward()  # fills the critic's .grad too; its next zero_grad clears them, only opt_G steps
+    opt_G.step()
+    real_mean, fake_mean = real_scores.mean().item(), fake_scores.mean().item()
+    return {"d_loss": loss_c.item(), "g_loss": loss_g.item(), "d_real": real_mean, "d_fake": fake_mean,
+            "w_estimate": real_mean - fake_mean}
+
+
 @dataclass
 class History:
     """What a training run recorded: one entry per iteration, and image snapshots over time."""
@@ -192,7 +229,8 @@ def train(G: nn.Module, D: nn.Module, images: torch.Tensor, *, steps: int, condi
           batch_size: int = 64, k: int = 1, lr: float = 2e-4, opt_G=None, opt_D=None, step_fn=train_iteration,
           d_loss_fn=losses.d_loss, g_loss_fn=losses.g_loss_nonsaturating, device=None, seed: int = 0,
           snapshot_every: int | None = None, n_snapshot: int = 64, checkpoint: str | Path | None = None,
-          checkpoint_every: int = 500, progress: bool = True, max_seconds: float | None = None) -> History:
+          checkpoint_every: int = 500, progress: bool = True, max_seconds: float | None = None,
+          postfix: Callable[[dict], dict] | None = None, desc: str = "training") -> History:
     """Train G and D on `images` (N, 1, 28, 28) in [-1, 1] for `steps` iterations of Algorithm 1.
 
     `condition` (N, ...) goes with the images (class labels for a cGAN, input images for pix2pix):
@@ -256,9 +294,9 @@ def train(G: nn.Module, D: nn.Module, images: torch.Tensor, *, steps: int, condi
         return step_fn(G, D, opt_G, opt_D, batches, sample_z, d_loss_fn, g_loss_fn)
 
     return run_loop(history, start, steps, one_step, snapshot, save, snapshot_every=snapshot_every,
-                    checkpoint_every=checkpoint_every, max_seconds=max_seconds, progress=progress,
-                    postfix=lambda s: dict(d_loss=f"{s['d_loss']:.3f}", g_loss=f"{s['g_loss']:.3f}",
-                                           D_x=f"{s['d_real']:.2f}", D_G_z=f"{s['d_fake']:.2f}"))
+                    checkpoint_every=checkpoint_every, max_seconds=max_seconds, progress=progress, desc=desc,
+                    postfix=postfix or (lambda s: dict(d_loss=f"{s['d_loss']:.3f}", g_loss=f"{s['g_loss']:.3f}",
+                                                       D_x=f"{s['d_real']:.2f}", D_G_z=f"{s['d_fake']:.2f}")))
 
 
 def train_conditional(G: nn.Module, D: nn.Module, images: torch.Tensor, labels: torch.Tensor, **options) -> History:
@@ -268,6 +306,30 @@ def train_conditional(G: nn.Module, D: nn.Module, images: torch.Tensor, labels: 
     options.setdefault("d_loss_fn", losses.cgan_d_loss)
     options.setdefault("g_loss_fn", losses.cgan_g_loss)
     return train(G, D, images, condition=labels, step_fn=conditional_iteration, **options)
+
+
+def train_wgan(G: nn.Module, critic: nn.Module, images: torch.Tensor, *, n_critic: int = 5, lam: float | None = 10.0,
+               clip: float | None = None, step_fn: Callable = wgan_iteration, lr: float | None = None, **options) -> History:
+    """`train` for a WGAN: n_critic critic steps per G step (`k`), with the paper's optimisers unless
+    given: WGAN-GP (lam) Adam(1e-4, betas (0, 0.9)) for both, clipping (clip, lam=None) RMSProp(5e-5)
+    (Adam's momentum destabilised clipped critics in Arjovsky et al.). step_fn(G, critic, opt_G, opt_C,
+    batches, sample_z, lam=lam, clip=clip) is one iteration (a student's own wgan_iteration).
+    history.d_loss is the critic's loss, history.extra["w_estimate"] its W1 estimate per iteration."""
+    if clip is None:
+        lr = 1e-4 if lr is None else lr
+        opt_G, opt_C = (torch.optim.Adam(m.parameters(), lr=lr, betas=(0.0, 0.9)) for m in (G, critic))
+    else:
+        lr = 5e-5 if lr is None else lr
+        opt_G, opt_C = (torch.optim.RMSprop(m.parameters(), lr=lr) for m in (G, critic))
+    options.setdefault("opt_G", opt_G)
+    options.setdefault("opt_D", opt_C)
+    options.setdefault("desc", "WGAN-GP" if clip is None else "WGAN")
+
+    def step(G, critic, opt_G, opt_C, batches, sample_z, *_):
+        return step_fn(G, critic, opt_G, opt_C, batches, sample_z, lam=lam, clip=clip)
+
+    return train(G, critic, images, k=n_critic, step_fn=step, postfix=lambda s: dict(
+        critic=f"{s['d_loss']:.3f}", W=f"{s['w_estimate']:.3f}", g_loss=f"{s['g_loss']:.3f}"), **options)
 
 
 def _translate(G: nn.Module, z, x: torch.Tensor) -> torch.Tensor:
