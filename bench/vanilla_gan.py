@@ -32,6 +32,22 @@ def build(recipe: str, z_dim: int = 64):
     raise SystemExit(f"unknown recipe {recipe!r}: use reference or tutorial")
 
 
+def evaluation_setup(data_dir: Path):
+    """The offline training set, the shipped classifier (it judges samples) and its features of 2,000
+    held-out test digits (the real side of FID)."""
+    train_set = data.mnist("train", data_dir, download=False)
+    test_set = data.mnist("test", data_dir, download=False)
+    judge, extractor = classifier.pretrained(), features.load("digits")
+    held_out = test_set.images[torch.randperm(len(test_set.images), generator=torch.Generator().manual_seed(7))[:2000]]
+    return train_set, judge, extractor, extractor.features(held_out)
+
+
+def score(G, judge, extractor, reference_feats, seed: int):
+    """1,000 samples of G, the classifier's verdict on them, and their FID against the held-out digits."""
+    samples = training.sample(G, 1000, seed=seed)
+    return samples, classifier.digit_quality(judge, samples), metrics.frechet_distance(extractor.features(samples), reference_feats)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--minutes", type=float, default=2.0)
@@ -41,11 +57,7 @@ def main() -> None:
     p.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     args = p.parse_args()
 
-    train_set = data.mnist("train", args.data, download=False)
-    test_set = data.mnist("test", args.data, download=False)
-    judge, extractor = classifier.pretrained(), features.load("digits")
-    held_out = test_set.images[torch.randperm(len(test_set.images), generator=torch.Generator().manual_seed(7))[:2000]]
-    reference_feats = extractor.features(held_out)
+    train_set, judge, extractor, reference_feats = evaluation_setup(args.data)
     real = train_set.images[torch.randperm(len(train_set.images), generator=torch.Generator().manual_seed(5))[:1000]]
     q_real = classifier.digit_quality(judge, real)
     floor = metrics.frechet_distance(extractor.features(real), reference_feats)
@@ -58,9 +70,7 @@ def main() -> None:
             G, D, options = build(recipe)
             hist = training.train(G, D, train_set.images, steps=10**9, device="cpu", seed=seed, progress=False,
                                   max_seconds=args.minutes * 60, **options)
-            samples = training.sample(G, 1000, seed=seed + 1)
-            q = classifier.digit_quality(judge, samples)
-            fid = metrics.frechet_distance(extractor.features(samples), reference_feats)
+            samples, q, fid = score(G, judge, extractor, reference_feats, seed + 1)
             print(f"{seed:>4} {recipe:>10} {hist.step[-1]:>10} {q['confidence']:>10.3f} {q['classes_covered']:>7} "
                   f"{fid:>7.2f}", flush=True)
             if recipe == "reference" and seed == args.seeds[0]:

@@ -150,15 +150,16 @@ def earned_before(solution, index: int) -> set:
     return {solution.cells[i].metadata["nbgrader"]["grade_id"] for i in _tests(solution) if i < index}
 
 
-def write_attacks(solution, release, folder, port: int) -> dict:
-    """Write every attack into `folder` as attack-<name>.ipynb; returns name -> index of its cell."""
+def write_attacks(solution, release, folder, port: int, names) -> dict:
+    """Write the attacks `names` into `folder` as attack-<name>.ipynb; returns name -> index of its cell."""
     at = {}
-    for name, code in FROM_RELEASE.items():
-        code = code.replace("{folder!r}", repr(str(folder))).replace("{marker}", MARKER).replace("{port}", str(port))
-        nbformat.write(with_cell(release, code, at=1), str(folder / f"attack-{name}.ipynb"))
-        at[name] = 1
-    for name, code in FROM_SOLUTION.items():
-        i = after_half(solution)
-        nbformat.write(with_cell(copy.deepcopy(solution), code, at=i), str(folder / f"attack-{name}.ipynb"))
-        at[name] = i
+    for name in names:
+        if name in FROM_RELEASE:
+            code = FROM_RELEASE[name].replace("{folder!r}", repr(str(folder))).replace("{marker}", MARKER)
+            nbformat.write(with_cell(release, code.replace("{port}", str(port)), at=1), str(folder / f"attack-{name}.ipynb"))
+            at[name] = 1
+        else:
+            i = after_half(solution)
+            nbformat.write(with_cell(copy.deepcopy(solution), FROM_SOLUTION[name], at=i), str(folder / f"attack-{name}.ipynb"))
+            at[name] = i
     return at

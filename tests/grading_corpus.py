@@ -6,8 +6,8 @@ Per lab: the solution; the untouched release; the solution as an editor leaves i
 the catalogue's mistakes in packs; "broken" and "hostile" (tests/hostile.py, PLAN below); and a few
 lab-specific files: Lab 1 a notebook deleting its course; Lab 3 unreadable JSON, a duplicated and a
 deleted test cell, a pack graded three times, a written answer of a student's own; Lab 6 a notebook printing the hidden tests it reads
-from disk and one rebinding torch.allclose and abs. Labs 1, 3 and 6 also hold the attacks on the
-machine and the scores that the sandbox stops (tests/attacks.py).
+from disk and one rebinding torch.allclose and abs. Labs 1, 3, 6 and 7 also hold the attacks on the
+machine and the scores that the sandbox stops (tests/attacks.py), each attack in one of them (ATTACKS).
 """
 import copy
 
@@ -19,15 +19,18 @@ import lab03_mistakes
 import lab04_mistakes
 import lab05_mistakes
 import lab06_mistakes
+import lab07_mistakes
 from attacks import write_attacks
 from hostile import SPY, TAMPER, VANDAL, delegating, infinite_loop, on_gpu, poisoned, stripped, syntax_error, with_cell
 from notebook_edits import answer_cell, apply, mistake_packs
 
 CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes, "03-vanilla-gan": lab03_mistakes,
-             "04-cgan": lab04_mistakes, "05-cyclegan": lab05_mistakes, "06-evaluation": lab06_mistakes}
+             "04-cgan": lab04_mistakes, "05-cyclegan": lab05_mistakes, "06-evaluation": lab06_mistakes,
+             "07-wgan": lab07_mistakes}
 MANUAL = {"01-minimax": ["q-saturation", "q-collapse"], "02-optimal-d": ["q-saturation", "q-two-sample"],
           "03-vanilla-gan": ["q-losses"], "04-cgan": ["q-same-label", "q-l1-and-patch"],
-          "05-cyclegan": ["q-cycle", "q-identity", "q-pool"], "06-evaluation": ["q-parzen", "q-is-blind", "q-fid-n"]}
+          "05-cyclegan": ["q-cycle", "q-identity", "q-pool"], "06-evaluation": ["q-parzen", "q-is-blind", "q-fid-n"],
+          "07-wgan": ["q-clipping", "q-interpolates", "q-tracks"]}
 
 # lab: (broken: syntax / loop / nan, hostile: delegated (exercise, code) / shape / dtype / gpu); None: not in this lab
 PLAN = {
@@ -55,6 +58,9 @@ PLAN = {
                                      "def parzen_log_likelihood(samples, test, sigma):\n"
                                      "    return metrics.parzen_log_likelihood(samples, test, sigma)"),
                        "ex-gaussian-fit", "ex-inception-score", "ex-frechet")),
+    "07-wgan": (("ex-w1", "ex-clip", "ex-critic-losses"),
+                (("ex-train-step", "from gankit import training\nwgan_iteration = training.wgan_iteration"),
+                 "ex-w1", "ex-critic-losses", "ex-gradient-penalty")),
 }
 
 
@@ -95,8 +101,16 @@ def hostile(solution, delegated, shape, dtype, gpu):
     return on_gpu(nb, gpu) if gpu else nb
 
 
-# the labs whose corpus also holds the attacks on the machine and the scores (tests/attacks.py)
-ATTACK_LABS = ("01-minimax", "03-vanilla-gan", "06-evaluation")
+# the attacks on the machine and on the scores (tests/attacks.py), each graded in one lab's corpus: what
+# the sandbox stops does not depend on the lab, and every attack notebook costs a run of its own
+ATTACKS = {"01-minimax": ("steal", "memory"), "03-vanilla-gan": ("classmates", "gradebook", "suicide"),
+           "06-evaluation": ("writer", "lingerer"), "07-wgan": ("network", "fork")}
+ATTACK_LABS = tuple(ATTACKS)
+
+
+def lab_of(attack: str) -> str:
+    """The lab whose corpus holds `attack`."""
+    return next(lab for lab, names in ATTACKS.items() if attack in names)
 
 
 def write_corpus(lab, solution, release, folder, port=None):
@@ -136,8 +150,8 @@ def write_corpus(lab, solution, release, folder, port=None):
     if lab == "06-evaluation":
         write(with_cell(release, SPY + '\nprint("x" * 3_000_000)', at=4), "spy")
         write(with_cell(solution, TAMPER, at=4), "tamper")
-    if lab in ATTACK_LABS:
-        write_attacks(solution, release, folder, port)
+    if lab in ATTACKS:
+        write_attacks(solution, release, folder, port, ATTACKS[lab])
     return packs
 
 

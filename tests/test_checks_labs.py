@@ -1,4 +1,4 @@
-"""Labs 1, 2, 4, 5 and 6: each check passes the solution, fails the release, and names every catalogued mistake."""
+"""Labs 1, 2, 4, 5, 6 and 7: each check passes the solution, fails the release, and names every catalogued mistake."""
 import re
 
 import pytest
@@ -9,9 +9,10 @@ import lab02_mistakes
 import lab04_mistakes
 import lab05_mistakes
 import lab06_mistakes
+import lab07_mistakes
 from gankit import losses, theory
 from gankit.checks import CheckFailed
-from gankit.checks import cgan, cyclegan, evaluation, minimax, optimal_d
+from gankit.checks import cgan, cyclegan, evaluation, minimax, optimal_d, wgan
 from notebook_edits import answer_namespace, apply
 
 RUNS = {
@@ -54,9 +55,17 @@ RUNS = {
         "ex-gaussian-fit": lambda ns: evaluation.check_gaussian_fit(ns["mean_and_covariance"]),
         "ex-frechet": lambda ns: evaluation.check_frechet(ns["frechet_distance"]),
     },
+    "07-wgan": {
+        "ex-w1": lambda ns: wgan.check_wasserstein_1d(ns["wasserstein_1d"]),
+        "ex-critic-losses": lambda ns: wgan.check_wgan_losses(ns["critic_loss"], ns["generator_loss"]),
+        "ex-clip": lambda ns: wgan.check_clip_weights(ns["clip_weights"]),
+        "ex-gradient-penalty": lambda ns: wgan.check_gradient_penalty(ns["gradient_penalty"]),
+        "ex-critic": lambda ns: wgan.check_critic(ns["Critic"]),
+        "ex-train-step": lambda ns: wgan.check_wgan_iteration(ns["wgan_iteration"]),
+    },
 }
 CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes, "04-cgan": lab04_mistakes,
-             "05-cyclegan": lab05_mistakes, "06-evaluation": lab06_mistakes}
+             "05-cyclegan": lab05_mistakes, "06-evaluation": lab06_mistakes, "07-wgan": lab07_mistakes}
 CASES = [(lab, gid) for lab in RUNS for gid in RUNS[lab]]
 MISTAKES = [(lab, *m) for lab, mod in CATALOGUE.items() for m in mod.MISTAKES]
 
@@ -103,6 +112,10 @@ DELEGATIONS = [
     ("04-cgan", "ex-one-hot", "def one_hot(labels, n_classes=10):\n    return models.one_hot(labels, n_classes)"),
     ("02-optimal-d", "ex-kl", "def kl_divergence(p, q, dx):\n    return theory.kl(p, q, dx)"),
     ("01-minimax", "ex-algorithm1", "algorithm1_iteration = training.algorithm1_iteration"),
+    ("07-wgan", "ex-gradient-penalty", "def gradient_penalty(critic, real, fake, lam=10.0):\n"
+                                       "    return losses.gradient_penalty(critic, real, fake, lam)"),
+    ("07-wgan", "ex-critic", "Critic = models.DCGANCritic"),
+    ("07-wgan", "ex-w1", "def wasserstein_1d(x, y):\n    return theory.wasserstein_1d(x, y)"),
 ]
 
 

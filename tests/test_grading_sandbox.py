@@ -1,7 +1,8 @@
-"""`gankit grade` on the attacks of tests/attacks.py, made from the real notebooks of Labs 1, 3 and 6
-and graded in each lab's corpus beside the plain solution (conftest.graded_lab): each gets its row,
-its reason and no more than its own work earns, leaves nothing behind, reaches no server, and the
-solution keeps full marks. Last, one small run with --no-sandbox, as an instructor can ask for it.
+"""`gankit grade` on the attacks of tests/attacks.py, made from the real notebooks of Labs 1, 3, 6 and 7
+(each attack in one lab's corpus, grading_corpus.ATTACKS) and graded beside the plain solution
+(conftest.graded_lab): each gets its row, its reason and no more than its own work earns, leaves
+nothing behind, reaches no server, and the solution keeps full marks. Last, one small run with
+--no-sandbox, as an instructor can ask for it.
 """
 import html
 import re
@@ -9,11 +10,11 @@ import re
 import nbformat
 import pytest
 
-from attacks import FROM_RELEASE, after_half, earned_before
+from attacks import FROM_RELEASE, FROM_SOLUTION, after_half, earned_before
 from gankit.grading.feedback import redact, secret_lines_of
 from gankit.grading.grade import grade
 from gankit.grading.sandbox import Limits, probe
-from grading_corpus import ATTACK_LABS, points
+from grading_corpus import ATTACK_LABS, ATTACKS, lab_of, points
 from hostile import SPY, with_cell
 
 pytestmark = pytest.mark.slow
@@ -27,6 +28,12 @@ def graded(request, graded_lab):
 @pytest.fixture(scope="module")
 def sandbox(root):
     return probe(Limits(), hidden=[root])
+
+
+@pytest.fixture(scope="module")
+def holding(graded_lab):
+    """holding(attack): the graded corpus of the lab that holds the attack."""
+    return lambda attack: graded_lab(lab_of(attack))
 
 
 def _expect_prefix(graded, name):
@@ -45,7 +52,7 @@ def test_the_solution_graded_beside_the_attacks_keeps_full_marks(graded):
 
 
 def test_attacks_made_from_the_release_score_nothing_and_are_graded(graded):
-    for name in FROM_RELEASE:
+    for name in [n for n in ATTACKS[graded["lab"]] if n in FROM_RELEASE]:
         row = graded["rows"][f"attack-{name}"]
         assert row["status"] == "graded" and row["score"] == 0, (name, row["reason"])
         assert row["reason"].count("not attempted") == len(points(graded["solution"])), (name, row["reason"])
@@ -57,12 +64,17 @@ def test_attacks_leave_no_process_no_file_and_reach_no_server(graded):
     assert graded["unchanged"]  # the submissions folder, classmates' notebooks included
 
 
-def test_a_kernel_that_kills_itself_keeps_what_it_earned(graded):
-    row = _expect_prefix(graded, "suicide")
+def test_every_attack_is_graded_somewhere():
+    assert sorted(n for names in ATTACKS.values() for n in names) == sorted([*FROM_RELEASE, *FROM_SOLUTION])
+
+
+def test_a_kernel_that_kills_itself_keeps_what_it_earned(holding):
+    row = _expect_prefix(holding("suicide"), "suicide")
     assert "the kernel died (killed by SIGKILL)" in row["reason"] and "did not run" in row["reason"], row["reason"]
 
 
-def test_memory_past_the_limit_is_stopped_and_named(graded, sandbox):
+def test_memory_past_the_limit_is_stopped_and_named(holding, sandbox):
+    graded = holding("memory")
     row = graded["rows"]["attack-memory"]
     limiter = sandbox.limiter("memory")
     assert f"hit the memory limit (4 GiB, {limiter})" in row["reason"], row["reason"]
@@ -74,19 +86,20 @@ def test_memory_past_the_limit_is_stopped_and_named(graded, sandbox):
         assert all(row[t] == p for t, p in points(graded["solution"]).items() if t in kept), row["reason"]
 
 
-def test_forking_past_the_limit_is_stopped_and_named(graded, sandbox):
-    row = graded["rows"]["attack-fork"]
+def test_forking_past_the_limit_is_stopped_and_named(holding, sandbox):
+    row = holding("fork")["rows"]["attack-fork"]
     assert f"hit the process limit (512 processes and threads, {sandbox.limiter('processes')})" in row["reason"], \
         row["reason"]
 
 
-def test_what_the_attacks_saw_shows_none_of_the_course(graded):
+@pytest.mark.parametrize("name", ["steal", "classmates", "gradebook"])
+def test_what_the_attacks_saw_shows_none_of_the_course(holding, name):
+    graded = holding(name)
     secrets = secret_lines_of(graded["solution"])
-    for name in ("steal", "classmates", "gradebook"):
-        page = (graded["out"] / "feedback" / f"attack-{name}.html").read_text()
-        text = html.unescape(re.sub(r"<[^>]+>", "", page))
-        assert re.search(r"(sources|classmates|gradebooks) found: 0", text), name
-        assert redact(text, secrets) == text, name
+    page = (graded["out"] / "feedback" / f"attack-{name}.html").read_text()
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    assert re.search(r"(sources|classmates|gradebooks) found: 0", text), name
+    assert redact(text, secrets) == text, name
 
 
 def test_without_the_sandbox_the_notebook_sees_the_course_and_feedback_still_hides_it(tmp_path, root, notebooks):

@@ -39,6 +39,17 @@ def close(a, b, tol: float = 1e-5) -> bool:
     return a.shape == b.shape and bool(torch.allclose(a, b, rtol=tol, atol=tol))
 
 
+def name_the_mistake(got, want, mistakes: dict, otherwise: str) -> None:
+    """Nothing when `got` is `want`; else CheckFailed naming the first mistake (message -> the value it
+    gives) that `got` matches, or `otherwise`."""
+    if close(got, want):
+        return
+    for mistake, value in mistakes.items():
+        if close(got, value):
+            raise CheckFailed(mistake + ".")
+    raise CheckFailed(otherwise)
+
+
 def scalar(value, name: str) -> torch.Tensor:
     """The exercise's return value as a 0-dim tensor, or CheckFailed saying why it is not one."""
     require(isinstance(value, torch.Tensor), f"{name} must return a torch.Tensor, got {type(value).__name__}.")

@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gankit import losses, training
-from gankit.checks import CheckFailed, close, forbids, isolated_rng, passed, require, scalar
+from gankit.checks import CheckFailed, close, forbids, isolated_rng, name_the_mistake, passed, require, scalar
 
 
 # Fixed logits for the loss checks: both signs, a zero, and a batch size (3) that tells sums from means.
@@ -25,22 +25,19 @@ def check_d_loss(d_loss) -> None:
     real, fake = REAL.clone().requires_grad_(), FAKE.clone().requires_grad_()
     got = scalar(d_loss(real, fake), "d_loss")
     want = 0.5 * _mean_bce(REAL, True) + 0.5 * _mean_bce(FAKE, False)
-    if not close(got, want):
-        mistakes = {
-            "real and fake labels swapped: D must say 1 (real) for data and 0 (fake) for G's samples":
-                0.5 * _mean_bce(REAL, False) + 0.5 * _mean_bce(FAKE, True),
-            "sigmoid applied before a loss on logits: the inputs are already logits; use "
-            "F.binary_cross_entropy_with_logits or F.logsigmoid on them directly":
-                0.5 * _mean_bce(torch.sigmoid(REAL), True) + 0.5 * _mean_bce(torch.sigmoid(FAKE), False),
-            "the factor 1/2 is missing: J(D) = -1/2 E log D(x) - 1/2 E log(1 - D(G(z)))": 2 * want,
-            "sign flipped: J(D) is a cost to minimise, the negative log-likelihood (it is positive)": -want,
-            "this is the value V(D, G), which D maximises; the loss is the cost J(D) = -V/2": -2 * want,
-            "summed over the batch instead of averaged: use .mean()": 3 * want,
-        }
-        for mistake, value in mistakes.items():
-            if close(got, value):
-                raise CheckFailed(mistake + ".")
-        raise CheckFailed(f"wrong value: d_loss({REAL.tolist()}, {FAKE.tolist()}) should be {want:.4f}, got {got.item():.4f}.")
+    mistakes = {
+        "real and fake labels swapped: D must say 1 (real) for data and 0 (fake) for G's samples":
+            0.5 * _mean_bce(REAL, False) + 0.5 * _mean_bce(FAKE, True),
+        "sigmoid applied before a loss on logits: the inputs are already logits; use "
+        "F.binary_cross_entropy_with_logits or F.logsigmoid on them directly":
+            0.5 * _mean_bce(torch.sigmoid(REAL), True) + 0.5 * _mean_bce(torch.sigmoid(FAKE), False),
+        "the factor 1/2 is missing: J(D) = -1/2 E log D(x) - 1/2 E log(1 - D(G(z)))": 2 * want,
+        "sign flipped: J(D) is a cost to minimise, the negative log-likelihood (it is positive)": -want,
+        "this is the value V(D, G), which D maximises; the loss is the cost J(D) = -V/2": -2 * want,
+        "summed over the batch instead of averaged: use .mean()": 3 * want,
+    }
+    name_the_mistake(got, want, mistakes, f"wrong value: d_loss({REAL.tolist()}, {FAKE.tolist()}) should be {want:.4f}, "
+                                          f"got {got.item():.4f}.")
     got.backward()
     require(real.grad is not None and fake.grad is not None, "no gradient reaches the logits: do not detach or use .item().")
     require(close(d_loss(REAL.view(-1, 1), FAKE.view(-1, 1)), want), "d_loss must accept logits of shape (N, 1) as D returns them.")
