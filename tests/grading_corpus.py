@@ -58,7 +58,7 @@ PLAN = {
                                      "def parzen_log_likelihood(samples, test, sigma):\n"
                                      "    return metrics.parzen_log_likelihood(samples, test, sigma)"),
                        "ex-gaussian-fit", "ex-inception-score", "ex-frechet")),
-    "07-wgan": (("ex-w1", "ex-clip", "ex-critic-losses"),
+    "07-wgan": (("ex-critic", "ex-w1", "ex-critic-losses"),
                 (("ex-train-step", "from gankit import training\nwgan_iteration = training.wgan_iteration"),
                  "ex-w1", "ex-critic-losses", "ex-gradient-penalty")),
 }

@@ -116,3 +116,22 @@ def test_a_failed_grading_process_costs_only_its_submissions_and_says_so(root, t
     assert all((tmp_path / "out" / "feedback" / f"{n}.html").is_file() for n in "abc")
     with open(tmp_path / "out" / "gradebook.csv", newline="") as f:
         assert len(list(csv.DictReader(f))) == 3
+
+
+def test_a_test_cell_that_wrote_to_stderr_is_named_in_the_reason():
+    """nbgrader scores a passing test cell 0 when it wrote to stderr (a warning): the reason must say so."""
+    import nbformat
+
+    from gankit.grading.grade import _failures
+
+    nb = nbformat.v4.new_notebook()
+    warned = nbformat.v4.new_code_cell("x = float(t)")
+    warned.metadata["nbgrader"] = {"grade": True, "grade_id": "test-a", "points": 2}
+    warned.outputs = [nbformat.v4.new_output("stream", name="stderr", text="UserWarning: Converting a tensor\n"),
+                      nbformat.v4.new_output("stream", name="stdout", text="OK: fine\n")]
+    quiet = nbformat.v4.new_code_cell("pass")
+    quiet.metadata["nbgrader"] = {"grade": True, "grade_id": "test-b", "points": 1}
+    quiet.outputs = [nbformat.v4.new_output("stream", name="stdout", text="OK: fine\n")]
+    nb.cells = [warned, quiet]
+    assert _failures(nb, ["test-a", "test-b"]) == [
+        "test-a: wrote to stderr, which scores the cell 0 (a warning?): UserWarning: Converting a tensor"]

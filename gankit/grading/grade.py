@@ -50,12 +50,18 @@ def _safe_ids(stems: list[str]) -> dict[str, str]:
 
 
 def _failures(autograded_nb, graded_ids: list[str]) -> list[str]:
-    """One line per graded cell that raised: which cell and what the check said."""
+    """One line per graded cell that raised, or that wrote to stderr (nbgrader scores such a cell 0 even
+    when it passed: a warning costs the points): which cell and what it said."""
     lines = []
     for cell in autograded_nb.cells:
         gid = grade_id(cell)
         if gid in graded_ids:
-            for out in cell.get("outputs", []):
+            outputs = cell.get("outputs", [])
+            said = [o.get("text", "") for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+            if said and not any(o.get("output_type") == "error" for o in outputs):
+                first = "".join(said).strip().splitlines()
+                lines.append(f"{gid}: wrote to stderr, which scores the cell 0 (a warning?): {first[0] if first else ''}")
+            for out in outputs:
                 if out.get("output_type") == "error":
                     msg = one_line(out)
                     if out.get("ename") == "NotImplementedError":
