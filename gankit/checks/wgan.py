@@ -1,9 +1,7 @@
 """Checks for Lab 7, Wasserstein GANs. Each names the typical mistake it finds.
 
-The penalty and the iteration are checked on critics whose input gradient is known in closed form:
-a linear critic f(x) = <w, x> + b has grad_x f = w at every point, so its penalty is
-lam (|w| - 1)^2 whatever the interpolation, and f(x) = |x|^2 / 2 has grad_x f = x, which shows the
-points the penalty was taken at.
+The penalty and the iteration are checked on critics whose input gradient is known in closed form
+(gankit/checks/wgan_nets.py).
 """
 from __future__ import annotations
 
@@ -15,7 +13,8 @@ from torch import nn
 
 from gankit import losses, models, theory, training
 from gankit.checks import CheckFailed, close, forbids, isolated_rng, name_the_mistake, passed, require, scalar
-from gankit.checks.gan import FAKE, REAL, _LoggedSGD
+from gankit.checks import wgan_nets as nets
+from gankit.checks.gan import FAKE, REAL
 from gankit.checks.vanilla_gan import require_layers_of
 
 LAM = 10.0
@@ -155,50 +154,14 @@ def check_clip_weights(clip_weights) -> None:
 
 # ---- the gradient penalty ---------------------------------------------------------------------
 
-class _LinearCritic(nn.Module):
-    """f(x) = <w, x> + b over all of x's non-batch dimensions: grad_x f = w everywhere."""
-
-    def __init__(self, w: torch.Tensor):
-        super().__init__()
-        self.w = nn.Parameter(w.clone())
-        self.b = nn.Parameter(torch.tensor(0.3))
-        self.inputs = []
-
-    def forward(self, x):
-        self.inputs.append(x.detach().clone())
-        return (x * self.w).flatten(1).sum(1, keepdim=True) + self.b
-
-
-class _QuadraticCritic(nn.Module):
-    """f(x) = s |x|^2 / 2: grad_x f = s x, so the penalty shows the points it was taken at."""
-
-    def __init__(self):
-        super().__init__()
-        self.s = nn.Parameter(torch.tensor(1.0))
-        self.inputs = []
-
-    def forward(self, x):
-        self.inputs.append(x.detach().clone())
-        return 0.5 * self.s * x.flatten(1).pow(2).sum(1, keepdim=True)
-
-
-def _images(seed: int, n: int = 16) -> torch.Tensor:
-    return torch.randn(n, 1, 2, 2, generator=torch.Generator().manual_seed(seed))
-
-
-def _eps_of(x_hat, real, fake) -> torch.Tensor:
-    """The eps of every element of x_hat = eps real + (1 - eps) fake, (N, elements)."""
-    return ((x_hat - fake) / (real - fake)).flatten(1)
-
-
 @forbids(losses.gradient_penalty)
 @isolated_rng
 def check_gradient_penalty(gradient_penalty) -> None:
     """gradient_penalty(critic, real, fake, lam=10) = lam E (|grad f(x_hat)|_2 - 1)^2, one eps per sample."""
-    real, fake = _images(1), _images(2)
+    real, fake = nets.images(1), nets.images(2)
     # the norm over all non-batch dimensions: |w| = 0.5 over the 4 pixels of a (1, 2, 2) image
     w = torch.tensor([[[0.1, -0.3], [0.2, 0.3872983]]])
-    lin = _LinearCritic(w)
+    lin = nets.LinearCritic(w)
     pen = scalar(gradient_penalty(lin, real, fake), "gradient_penalty")
     norm = w.flatten().norm()
     want = LAM * (norm - 1) ** 2
@@ -215,7 +178,7 @@ def check_gradient_penalty(gradient_penalty) -> None:
                                           f"{want.item():.4f}, got {pen.item():.4f}.")
     require(close(gradient_penalty(lin, real, fake, lam=2.0), 2 * (norm - 1) ** 2),
             "lam is ignored: gradient_penalty(..., lam=2) must weigh the penalty by 2.")
-    flat = gradient_penalty(_LinearCritic(w.flatten()), real.flatten(1), fake.flatten(1))
+    flat = gradient_penalty(nets.LinearCritic(w.flatten()), real.flatten(1), fake.flatten(1))
     require(close(flat, want), "the penalty must work for data of any shape, toys' points (N, 2) as well as images: "
                                "eps of shape (N, 1, ..., 1), one 1 per non-batch dimension of the data.")
     if pen.grad_fn is None or not pen.requires_grad:
@@ -226,7 +189,7 @@ def check_gradient_penalty(gradient_penalty) -> None:
     require(dw is not None and close(dw, want_dw), "create_graph missing: the penalty's gradient must reach the critic's "
                                                    "weights (torch.autograd.grad(..., create_graph=True)).")
     # where the penalty is taken: f = |x|^2 / 2 has grad x, so the critic sees x_hat
-    quad = _QuadraticCritic()
+    quad = nets.QuadraticCritic()
     pen = scalar(gradient_penalty(quad, real, fake), "gradient_penalty")
     require(len(quad.inputs) >= 1, "the critic was never called on the interpolates.")
     x_hat = quad.inputs[-1]
@@ -237,7 +200,7 @@ def check_gradient_penalty(gradient_penalty) -> None:
     if torch.allclose(x_hat, fake):
         raise CheckFailed("the penalty on fake samples only: take it at x_hat = eps x + (1 - eps) x_tilde, "
                           "between real and fake samples.")
-    eps = _eps_of(x_hat, real, fake)
+    eps = nets.eps_of(x_hat, real, fake)
     require(bool(((eps > -1e-4) & (eps < 1 + 1e-4)).all()),
             "x_hat is not between the real and the fake samples: x_hat = eps x + (1 - eps) x_tilde with eps in [0, 1].")
     if eps.std(1).max() > 1e-4:
@@ -308,71 +271,6 @@ def check_critic(Critic) -> None:
 
 # ---- one WGAN iteration -----------------------------------------------------------------------
 
-class _Gen(nn.Module):
-    """A stand-in G: z (N, 2) -> x (N, 4), linear."""
-
-    def __init__(self):
-        super().__init__()
-        self.lin = nn.Linear(2, 4)
-        with torch.no_grad():
-            self.lin.weight.copy_(torch.tensor([[0.5, -0.2], [0.1, 0.4], [-0.3, 0.2], [0.2, 0.1]]))
-            self.lin.bias.copy_(torch.tensor([0.05, -0.1, 0.2, 0.0]))
-
-    def forward(self, z):
-        return self.lin(z)
-
-
-def _setup(n_batches: int):
-    G, critic = _Gen(), _LinearCritic(torch.tensor([0.3, -0.2, 0.4, 0.1]))
-    g = torch.Generator().manual_seed(7)
-    # batches of different sizes: the G step draws as many fakes as the last batch has images
-    batches = [torch.randn(5 + i, 4, generator=g) + 1.0 for i in range(n_batches)]
-    zs = [torch.randn(5 + n_batches, 2, generator=g) for _ in range(n_batches + 3)]
-    return G, critic, batches, zs
-
-
-class _WatchedSGD(_LoggedSGD):
-    """_LoggedSGD that also notes, at each step, the largest |parameter| of G and of the critic before it."""
-
-    def __init__(self, params, name, log, nets):
-        super().__init__(params, name, log)
-        self.nets, self.largest = nets, log.largest
-
-    def step(self, closure=None):
-        self.largest.append((self.name, *[max(p.abs().max().item() for p in net.parameters()) for net in self.nets]))
-        if self.name == "critic" and any(p.grad is not None for p in self.nets[0].parameters()):
-            self.log.append("G has gradients")
-        return super().step(closure)
-
-
-class _Log(list):
-    def __init__(self):
-        super().__init__()
-        self.largest = []  # (optimizer, largest |p| of G, largest |p| of the critic), before each step
-
-
-def _run(step, G, critic, batches, zs, log, **kw):
-    calls = []
-
-    def sample_z(m):
-        calls.append(m)
-        return zs[min(len(calls) - 1, len(zs) - 1)][:m].clone()
-
-    opt_G, opt_C = (_WatchedSGD(net.parameters(), name, log, (G, critic)) for net, name in ((G, "G"), (critic, "critic")))
-    for p in critic.parameters():  # what the previous G step leaves in the critic's .grad
-        p.grad = torch.full_like(p, 0.7)
-    out = step(G, critic, opt_G, opt_C, batches, sample_z, **kw)
-    return out, calls
-
-
-def _params(net):
-    return [p.detach().clone() for p in net.parameters()]
-
-
-def _same(a, b):
-    return all(torch.allclose(x, y, atol=1e-6) for x, y in zip(a, b))
-
-
 # the notebook's names for the pieces an iteration calls, and the kit's versions of them
 HELPERS = {"critic_loss": losses.critic_loss, "generator_loss": losses.wgan_g_loss,
            "gradient_penalty": losses.gradient_penalty, "clip_weights": training.clip_weights}
@@ -403,14 +301,14 @@ def check_wgan_iteration(wgan_iteration) -> None:
 
 def _check_wgan_iteration(wgan_iteration) -> None:
     def reference(n, **kw):
-        G, critic, batches, zs = _setup(n)
-        out, calls = _run(training.wgan_iteration, G, critic, batches, zs, _Log(), **kw)
+        G, critic, batches, zs = nets.setup(n)
+        out, calls = nets.run(training.wgan_iteration, G, critic, batches, zs, nets.Log(), **kw)
         return G, critic, out
 
     for kw, what in (({"lam": LAM, "clip": None}, "WGAN-GP"), ({"lam": None, "clip": 0.25}, "WGAN with clipping")):
-        G, critic, batches, zs = _setup(3)
-        log = _Log()
-        out, calls = _run(wgan_iteration, G, critic, batches, zs, log, **kw)
+        G, critic, batches, zs = nets.setup(3)
+        log = nets.Log()
+        out, calls = nets.run(wgan_iteration, G, critic, batches, zs, log, **kw)
         require(isinstance(out, dict), f"wgan_iteration must return a dict of floats, got {type(out).__name__}.")
         steps = [e for e in log if e.endswith(".step")]
         n_c = steps.count("critic.step")
@@ -436,16 +334,16 @@ def _check_wgan_iteration(wgan_iteration) -> None:
             if critic_largest > c:
                 raise CheckFailed("clipping before the optimizer step: the step pushes the weights out of [-c, c] again; "
                                   "clip after opt_C.step().")
-        ref_c, got_c = _params(critic_ref), _params(critic)
-        if not _same(got_c, ref_c):
+        ref_c, got_c = nets.params(critic_ref), nets.params(critic)
+        if not nets.same(got_c, ref_c):
             if kw["lam"]:
                 G_np, critic_np, _ = reference(3, lam=None, clip=None)
-                if _same(got_c, _params(critic_np)):
+                if nets.same(got_c, nets.params(critic_np)):
                     raise CheckFailed("the gradient penalty is not added to the critic's loss when lam is given.")
             raise CheckFailed(f"{what}: the critic's weights after the iteration differ from the reference's: each critic "
                               "step is zero_grad, critic_loss(+ penalty), backward, step (then clip); check zero_grad "
                               "before each backward.")
-        require(_same(_params(G), _params(G_ref)), f"{what}: G's weights after the iteration differ from the reference's: "
+        require(nets.same(nets.params(G), nets.params(G_ref)), f"{what}: G's weights after the iteration differ from the reference's: "
                                                    "G descends generator_loss(critic(G(z))) with fresh noise, one step, "
                                                    "as many samples as the last real batch.")
         for key, value in ref_out.items():
