@@ -112,6 +112,20 @@ class DCGANGenerator(nn.Module):
         return self.upsample(self.project(z))
 
 
+def _dcgan_d_layers(ndf: int, in_channels: int, norm: nn.Module, bias: bool) -> nn.Sequential:
+    """The DCGAN discriminator's layers, shared by the GAN's D and the WGAN critic: strided
+    convolutions, `norm` after the second, LeakyReLU(0.2), one linear output per image."""
+    return nn.Sequential(
+        nn.Conv2d(in_channels, ndf, 4, stride=2, padding=1),  # 28 -> 14
+        nn.LeakyReLU(0.2),
+        nn.Conv2d(ndf, 2 * ndf, 4, stride=2, padding=1, bias=bias),  # 14 -> 7
+        norm,
+        nn.LeakyReLU(0.2),
+        nn.Flatten(),
+        nn.Linear(2 * ndf * 7 * 7, 1),
+    )
+
+
 class DCGANDiscriminator(nn.Module):
     """Strided convolutions instead of pooling, LeakyReLU(0.2), BatchNorm after the first layer.
 
@@ -120,15 +134,7 @@ class DCGANDiscriminator(nn.Module):
 
     def __init__(self, ndf: int = 32, in_channels: int = 1):
         super().__init__()
-        self.net = nn.Sequential(
-            nn.Conv2d(in_channels, ndf, 4, stride=2, padding=1),  # 28 -> 14
-            nn.LeakyReLU(0.2),
-            nn.Conv2d(ndf, 2 * ndf, 4, stride=2, padding=1, bias=False),  # 14 -> 7
-            nn.BatchNorm2d(2 * ndf),
-            nn.LeakyReLU(0.2),
-            nn.Flatten(),
-            nn.Linear(2 * ndf * 7 * 7, 1),
-        )
+        self.net = _dcgan_d_layers(ndf, in_channels, nn.BatchNorm2d(2 * ndf), bias=False)  # BatchNorm shifts anyway
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
@@ -149,15 +155,7 @@ class DCGANCritic(nn.Module):
         super().__init__()
         if norm not in self.NORMS:
             raise ValueError(f"norm must be one of {', '.join(self.NORMS)}, got {norm!r}.")
-        self.net = nn.Sequential(
-            nn.Conv2d(1, ndf, 4, stride=2, padding=1),  # 28 -> 14
-            nn.LeakyReLU(0.2),
-            nn.Conv2d(ndf, 2 * ndf, 4, stride=2, padding=1),  # 14 -> 7
-            self.NORMS[norm](2 * ndf),
-            nn.LeakyReLU(0.2),
-            nn.Flatten(),
-            nn.Linear(2 * ndf * 7 * 7, 1),
-        )
+        self.net = _dcgan_d_layers(ndf, 1, self.NORMS[norm](2 * ndf), bias=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
