@@ -316,13 +316,13 @@ def train_wgan(G: nn.Module, critic: nn.Module, images: torch.Tensor, *, n_criti
     batches, sample_z, lam=lam, clip=clip) is one iteration (a student's own wgan_iteration).
     history.d_loss is the critic's loss, history.extra["w_estimate"] its W1 estimate per iteration."""
     if clip is None:
-        lr = 1e-4 if lr is None else lr
-        opt_G, opt_C = (torch.optim.Adam(m.parameters(), lr=lr, betas=(0.0, 0.9)) for m in (G, critic))
+        lr, make = (1e-4 if lr is None else lr), lambda m: torch.optim.Adam(m.parameters(), lr=lr, betas=(0.0, 0.9))
     else:
-        lr = 5e-5 if lr is None else lr
-        opt_G, opt_C = (torch.optim.RMSprop(m.parameters(), lr=lr) for m in (G, critic))
-    options.setdefault("opt_G", opt_G)
-    options.setdefault("opt_D", opt_C)
+        lr, make = (5e-5 if lr is None else lr), lambda m: torch.optim.RMSprop(m.parameters(), lr=lr)
+    if options.get("opt_G") is None:
+        options["opt_G"] = make(G)
+    if options.get("opt_D") is None:
+        options["opt_D"] = make(critic)
     options.setdefault("desc", "WGAN-GP" if clip is None else "WGAN")
 
     def step(G, critic, opt_G, opt_C, batches, sample_z, *_):

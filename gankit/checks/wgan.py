@@ -214,9 +214,8 @@ def check_gradient_penalty(gradient_penalty) -> None:
         raise CheckFailed("summed over the batch instead of averaged: the penalty is lam * E (...), use .mean().")
     require(close(pen, want, tol=1e-4), f"gradient_penalty = {pen.item():.4f} where f = |x|^2/2 gives "
                                         f"{want.item():.4f} at the points the critic was called on.")
-    second = gradient_penalty(quad, real, fake)
+    gradient_penalty(quad, real, fake)
     require(not torch.allclose(quad.inputs[-1], x_hat), "eps must be drawn anew at every call (torch.rand).")
-    del second
     passed("gradient_penalty: lam (|grad f(x_hat)| - 1)^2 at one interpolate per sample, differentiable")
 
 
@@ -302,7 +301,7 @@ def check_wgan_iteration(wgan_iteration) -> None:
 def _check_wgan_iteration(wgan_iteration) -> None:
     def reference(n, **kw):
         G, critic, batches, zs = nets.setup(n)
-        out, calls = nets.run(training.wgan_iteration, G, critic, batches, zs, nets.Log(), **kw)
+        out, _ = nets.run(training.wgan_iteration, G, critic, batches, zs, nets.Log(), **kw)
         return G, critic, out
 
     for kw, what in (({"lam": LAM, "clip": None}, "WGAN-GP"), ({"lam": None, "clip": 0.25}, "WGAN with clipping")):
@@ -337,7 +336,7 @@ def _check_wgan_iteration(wgan_iteration) -> None:
         ref_c, got_c = nets.params(critic_ref), nets.params(critic)
         if not nets.same(got_c, ref_c):
             if kw["lam"]:
-                G_np, critic_np, _ = reference(3, lam=None, clip=None)
+                _, critic_np, _ = reference(3, lam=None, clip=None)
                 if nets.same(got_c, nets.params(critic_np)):
                     raise CheckFailed("the gradient penalty is not added to the critic's loss when lam is given.")
             raise CheckFailed(f"{what}: the critic's weights after the iteration differ from the reference's: each critic "
