@@ -11,7 +11,6 @@ Adam 2e-4 with beta1 = 0.5, a constant learning rate then a linear decay to zero
 """
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 
 import torch
@@ -19,7 +18,7 @@ from torch import nn
 
 from gankit import losses, models
 from gankit.runtime import device as pick_device
-from gankit.training import History, _save, adam, run_loop
+from gankit.training import Checkpoint, History, adam, run_loop
 
 PRETRAINED_URL = "http://efrosgans.eecs.berkeley.edu/cyclegan/pretrained_models/{name}.pth"
 
@@ -55,8 +54,8 @@ class ImagePool:
     def state_dict(self) -> dict:
         return {"images": [im.cpu() for im in self.images], "rng": self.rng.get_state()}
 
-    def load_state_dict(self, state: dict, device) -> None:
-        self.images = [im.to(device) for im in state["images"]]
+    def load_state_dict(self, state: dict) -> None:
+        self.images = list(state["images"])  # already on the run's device: the checkpoint is loaded there
         self.rng.set_state(state["rng"])
 
 
@@ -149,28 +148,13 @@ def train(nets, X: torch.Tensor, Y: torch.Tensor, *, steps: int, n_decay: int | 
     rng = torch.Generator().manual_seed(seed)
     fixed_x, fixed_y = X[:n_snapshot].to(dev), Y[:n_snapshot].to(dev)
     snapshot_every = snapshot_every or max(1, steps // 10)
-    history, start = History(), 0
-
-    path = Path(checkpoint) if checkpoint is not None else None
-    if path is not None and path.exists():
-        state = torch.load(path, map_location=dev, weights_only=True)
-        for net, key in zip(nets, ("G", "F", "D_X", "D_Y")):
-            net.load_state_dict(state[key])
-        for obj, key in ((opt_G, "opt_G"), (opt_D, "opt_D"), (schedules[0], "sched_G"), (schedules[1], "sched_D")):
-            obj.load_state_dict(state[key])
-        for pool, key in zip(pools, ("pool_x", "pool_y")):
-            pool.load_state_dict(state[key], dev)
-        rng.set_state(state["rng"])
-        history, start = History(**state["history"]), state["step"]
+    saved = Checkpoint(checkpoint, {"G": G, "F": F, "D_X": D_X, "D_Y": D_Y, "opt_G": opt_G, "opt_D": opt_D,
+                                    "sched_G": schedules[0], "sched_D": schedules[1], "pool_x": pools[0],
+                                    "pool_y": pools[1]}, rng, dev)
+    history, start, _ = saved.resume()
 
     def save(step: int) -> None:
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _save(path, {"step": step, "G": G.state_dict(), "F": F.state_dict(), "D_X": D_X.state_dict(),
-                         "D_Y": D_Y.state_dict(), "opt_G": opt_G.state_dict(), "opt_D": opt_D.state_dict(),
-                         "sched_G": schedules[0].state_dict(), "sched_D": schedules[1].state_dict(),
-                         "pool_x": pools[0].state_dict(), "pool_y": pools[1].state_dict(), "rng": rng.get_state(),
-                         "history": asdict(history)})
+        saved.save(step, history)
 
     def snapshot(step: int) -> None:
         fake_y, fake_x = translate(G, fixed_x), translate(F, fixed_y)

@@ -50,6 +50,22 @@ def to_unit(images: torch.Tensor) -> torch.Tensor:
     return ((images + 1) / 2).clamp(0, 1)
 
 
+def binarize(images: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Images in [-1, 1] -> binary pixels {0., 1.}: each pixel 1 with probability its grey level in [0, 1].
+
+    Drawn afresh on every call (dynamic binarisation, as the VAE literature's MNIST figures use). The
+    noise comes from `generator` on the CPU, so a seed gives the same pixels on every device."""
+    u = torch.rand(images.shape, generator=generator).to(images.device)
+    return (u < to_unit(images)).float()
+
+
+def corrupt(x: torch.Tensor, p: float, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Salt-and-pepper noise on binary images x: each pixel, with probability p, set to 0 or 1 at random."""
+    hit = torch.rand(x.shape, generator=generator).to(x.device) < p
+    salt = (torch.rand(x.shape, generator=generator) < 0.5).float().to(x.device)
+    return torch.where(hit, salt, x)
+
+
 def read_idx(path: Path) -> np.ndarray:
     """Read an IDX file (plain or gzipped), the format MNIST is distributed in."""
     opener = gzip.open if path.suffix == ".gz" else open

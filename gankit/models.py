@@ -340,6 +340,14 @@ def reference_gan(z_dim: int = 64) -> tuple[DCGANGenerator, DCGANDiscriminator]:
     return G, D
 
 
+def reference_cgan(z_dim: int = 64, n_classes: int = 10) -> tuple[ConditionalGenerator, ConditionalDiscriminator]:
+    """Lab 4's convolutional cGAN pair, DCGAN-initialised; trained with REFERENCE_TRAINING too."""
+    G, D = ConditionalGenerator(z_dim, n_classes), ConditionalDiscriminator(n_classes)
+    G.apply(dcgan_init)
+    D.apply(dcgan_init)
+    return G, D
+
+
 def reference_wgan(z_dim: int = 64, norm: str = "layer") -> tuple[DCGANGenerator, DCGANCritic]:
     """Lab 7's pair: the reference DCGAN generator and a critic without BatchNorm, DCGAN-initialised."""
     G, critic = DCGANGenerator(z_dim), DCGANCritic(norm=norm)

@@ -185,6 +185,33 @@ def _save(path: Path, state: dict) -> None:
     os.replace(tmp, path)  # never leave a half-written checkpoint behind a disconnect
 
 
+class Checkpoint:
+    """A training run's state in one file at `path` (nowhere when path is None): `parts` (key -> anything
+    with state_dict() and load_state_dict(): nets, optimisers, schedules, pools), the run's random
+    generator, its History and the iterations done. Written atomically; a later run resumes from it."""
+
+    def __init__(self, path: str | Path | None, parts: dict, rng: torch.Generator, device):
+        self.path = Path(path) if path is not None else None
+        self.parts, self.rng, self.device = parts, rng, device
+
+    def resume(self) -> tuple[History, int, dict]:
+        """(history, iterations done, the whole saved state) of a saved run; (History(), 0, {}) if none."""
+        if self.path is None or not self.path.exists():
+            return History(), 0, {}
+        state = torch.load(self.path, map_location=self.device, weights_only=True)
+        for key, part in self.parts.items():
+            part.load_state_dict(state[key])
+        self.rng.set_state(state["rng"])
+        return History(**state["history"]), state["step"], state
+
+    def save(self, step: int, history: History, **extra) -> None:
+        """Save after `step` iterations, with `extra` tensors the run needs back (e.g. fixed noise)."""
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _save(self.path, {"step": step, **{key: part.state_dict() for key, part in self.parts.items()},
+                              "rng": self.rng.get_state(), "history": asdict(history), **extra})
+
+
 def _call_g(G: nn.Module, z: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
     return G(z) if c is None else G(z, c)
 
@@ -257,29 +284,16 @@ def train(G: nn.Module, D: nn.Module, images: torch.Tensor, *, steps: int, condi
         else:
             fixed_c = (torch.arange(n_snapshot) % getattr(G, "n_classes", int(condition.max()) + 1)).to(dev)
     snapshot_every = snapshot_every or max(1, steps // 10)
-    history, start = History(), 0
-
-    path = Path(checkpoint) if checkpoint is not None else None
-    if path is not None and path.exists():
-        state = torch.load(path, map_location=dev, weights_only=True)
-        G.load_state_dict(state["G"])
-        D.load_state_dict(state["D"])
-        opt_G.load_state_dict(state["opt_G"])
-        opt_D.load_state_dict(state["opt_D"])
-        rng.set_state(state["rng"])
+    saved = Checkpoint(checkpoint, {"G": G, "D": D, "opt_G": opt_G, "opt_D": opt_D}, rng, dev)
+    history, start, state = saved.resume()
+    if state:
         fixed_z = state["fixed_z"].to(dev)
-        history = History(**state["history"])
-        start = state["step"]
 
     def sample_z(m: int) -> torch.Tensor:
         return torch.randn(m, z_dim, generator=rng).to(dev)
 
     def save(step: int) -> None:
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _save(path, {"step": step, "G": G.state_dict(), "D": D.state_dict(), "opt_G": opt_G.state_dict(),
-                         "opt_D": opt_D.state_dict(), "rng": rng.get_state(), "fixed_z": fixed_z.cpu(),
-                         "history": asdict(history)})
+        saved.save(step, history, fixed_z=fixed_z.cpu())
 
     def snapshot(step: int) -> None:
         G.eval()

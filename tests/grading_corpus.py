@@ -20,17 +20,18 @@ import lab04_mistakes
 import lab05_mistakes
 import lab06_mistakes
 import lab07_mistakes
+import lab08_mistakes
 from attacks import write_attacks
 from hostile import SPY, TAMPER, VANDAL, delegating, infinite_loop, on_gpu, poisoned, stripped, syntax_error, with_cell
 from notebook_edits import answer_cell, apply, mistake_packs
 
 CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes, "03-vanilla-gan": lab03_mistakes,
              "04-cgan": lab04_mistakes, "05-cyclegan": lab05_mistakes, "06-evaluation": lab06_mistakes,
-             "07-wgan": lab07_mistakes}
+             "07-wgan": lab07_mistakes, "08-vae": lab08_mistakes}
 MANUAL = {"01-minimax": ["q-saturation", "q-collapse"], "02-optimal-d": ["q-saturation", "q-two-sample"],
           "03-vanilla-gan": ["q-losses"], "04-cgan": ["q-same-label", "q-l1-and-patch"],
           "05-cyclegan": ["q-cycle", "q-identity", "q-pool"], "06-evaluation": ["q-parzen", "q-is-blind", "q-fid-n"],
-          "07-wgan": ["q-clipping", "q-interpolates", "q-tracks"]}
+          "07-wgan": ["q-clipping", "q-interpolates", "q-tracks"], "08-vae": ["q-blur", "q-parzen-iwae", "q-trade-off"]}
 
 # lab: (broken: syntax / loop / nan, hostile: delegated (exercise, code) / shape / dtype / gpu); None: not in this lab
 PLAN = {
@@ -61,6 +62,10 @@ PLAN = {
     "07-wgan": (("ex-critic", "ex-w1", "ex-critic-losses"),
                 (("ex-train-step", "from gankit import training\nwgan_iteration = training.wgan_iteration"),
                  "ex-w1", "ex-critic-losses", "ex-gradient-penalty")),
+    # no endless loop here: seven labs grade one already, and each costs a cell timeout per cell that calls it
+    "08-vae": (("ex-denoise", None, "ex-kl"),
+               (("ex-reparameterize", "from gankit import elbo\nreparameterize = elbo.reparameterize"),
+                "ex-iwae", "ex-elbo", "ex-denoise")),
 }
 
 

@@ -60,5 +60,5 @@ TEST_OF = {
 POINTS = {"test-w1": 2, "test-critic-losses": 3, "test-clip": 2, "test-gradient-penalty": 4, "test-critic": 2,
           "test-train-step": 4}
 # wgan_iteration calls the student's critic_loss, generator_loss, gradient_penalty and clip_weights, but
-# its check runs it with the kit's (gankit.checks.wgan._kit_helpers): a mistake there costs only its own test
+# its check runs it with the kit's (gankit.checks.kit_helpers): a mistake there costs only its own test
 DEPENDS = {}

@@ -1,4 +1,4 @@
-"""Labs 1, 2, 4, 5, 6 and 7: each check passes the solution, fails the release, and names every catalogued mistake."""
+"""Labs 1, 2, 4, 5, 6, 7 and 8: each check passes the solution, fails the release, and names every catalogued mistake."""
 import re
 
 import pytest
@@ -10,9 +10,10 @@ import lab04_mistakes
 import lab05_mistakes
 import lab06_mistakes
 import lab07_mistakes
+import lab08_mistakes
 from gankit import losses, theory
 from gankit.checks import CheckFailed
-from gankit.checks import cgan, cyclegan, evaluation, minimax, optimal_d, wgan
+from gankit.checks import cgan, cyclegan, evaluation, minimax, optimal_d, vae, wgan
 from notebook_edits import answer_namespace, apply
 
 RUNS = {
@@ -63,9 +64,19 @@ RUNS = {
         "ex-critic": lambda ns: wgan.check_critic(ns["Critic"]),
         "ex-train-step": lambda ns: wgan.check_wgan_iteration(ns["wgan_iteration"]),
     },
+    "08-vae": {
+        "ex-denoise": lambda ns: vae.check_denoising_loss(ns["denoising_loss"]),
+        "ex-head": lambda ns: vae.check_gaussian_head(ns["GaussianHead"]),
+        "ex-reparameterize": lambda ns: vae.check_reparameterize(ns["reparameterize"]),
+        "ex-kl": lambda ns: vae.check_gaussian_kl(ns["gaussian_kl"]),
+        "ex-elbo": lambda ns: vae.check_negative_elbo(ns["negative_elbo"]),
+        "ex-sample": lambda ns: vae.check_sample_prior(ns["sample_prior"]),
+        "ex-iwae": lambda ns: vae.check_iwae_bound(ns["iwae_bound"]),
+    },
 }
 CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes, "04-cgan": lab04_mistakes,
-             "05-cyclegan": lab05_mistakes, "06-evaluation": lab06_mistakes, "07-wgan": lab07_mistakes}
+             "05-cyclegan": lab05_mistakes, "06-evaluation": lab06_mistakes, "07-wgan": lab07_mistakes,
+             "08-vae": lab08_mistakes}
 CASES = [(lab, gid) for lab in RUNS for gid in RUNS[lab]]
 MISTAKES = [(lab, *m) for lab, mod in CATALOGUE.items() for m in mod.MISTAKES]
 
@@ -116,15 +127,18 @@ DELEGATIONS = [
                                        "    return losses.gradient_penalty(critic, real, fake, lam)"),
     ("07-wgan", "ex-critic", "Critic = models.DCGANCritic"),
     ("07-wgan", "ex-w1", "def wasserstein_1d(x, y):\n    return theory.wasserstein_1d(x, y)"),
+    ("08-vae", "ex-head", "GaussianHead = autoencoders.GaussianHead"),
+    ("08-vae", "ex-kl", "def gaussian_kl(mu, logvar):\n    return elbo.gaussian_kl(mu, logvar)"),
+    ("08-vae", "ex-iwae", "from gankit.elbo import iwae_bound"),
 ]
 
 
 @pytest.mark.parametrize("lab,grade_id,answer", DELEGATIONS, ids=[f"{d[0]}: {d[2].splitlines()[-1].strip()}" for d in DELEGATIONS])
 def test_delegating_to_the_kit_is_caught(lab, grade_id, answer, capsys):
-    from gankit import cyclegan, metrics, models, training
+    from gankit import autoencoders, cyclegan, elbo, metrics, models, training
 
     ns = {"torch": torch, "losses": losses, "theory": theory, "metrics": metrics, "models": models,
-          "training": training, "cyclegan": cyclegan}
+          "training": training, "cyclegan": cyclegan, "autoencoders": autoencoders, "elbo": elbo}
     exec(compile(answer, "<student cell>", "exec"), ns)
     with pytest.raises(CheckFailed, match="the kit's own implementation"):
         RUNS[lab][grade_id](ns)

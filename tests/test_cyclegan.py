@@ -34,7 +34,7 @@ def test_image_pool_fills_then_swaps_about_half_and_resumes():
     old = (outs != torch.arange(40).repeat_interleave(5).view(-1, 1, 1, 1) + 100.0).float().mean()
     assert 0.35 < old < 0.65 and len(pool.images) == 5
     copy = cyclegan.ImagePool(5)
-    copy.load_state_dict(pool.state_dict(), "cpu")
+    copy.load_state_dict(pool.state_dict())
     batch = torch.full((5, 1, 1, 1), -1.0)
     assert torch.equal(copy.query(batch), pool.query(batch))
     assert torch.equal(cyclegan.ImagePool(0).query(batch), batch)

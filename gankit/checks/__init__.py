@@ -50,6 +50,20 @@ def name_the_mistake(got, want, mistakes: dict, otherwise: str) -> None:
     raise CheckFailed(otherwise)
 
 
+@contextlib.contextmanager
+def kit_helpers(function, helpers: dict):
+    """While an exercise that calls other exercises is checked, those names in the notebook (`helpers`:
+    name -> the kit's version) are the kit's: it is judged on its own, and a mistake in a helper costs
+    only the helper's own exercise."""
+    namespace = getattr(function, "__globals__", {})
+    saved = {name: namespace[name] for name in helpers if name in namespace}
+    namespace.update({name: helpers[name] for name in saved})
+    try:
+        yield
+    finally:
+        namespace.update(saved)
+
+
 def scalar(value, name: str) -> torch.Tensor:
     """The exercise's return value as a 0-dim tensor, or CheckFailed saying why it is not one."""
     require(isinstance(value, torch.Tensor), f"{name} must return a torch.Tensor, got {type(value).__name__}.")

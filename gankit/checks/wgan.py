@@ -5,14 +5,13 @@ The penalty and the iteration are checked on critics whose input gradient is kno
 """
 from __future__ import annotations
 
-import contextlib
 import copy
 
 import torch
 from torch import nn
 
 from gankit import losses, models, theory, training
-from gankit.checks import CheckFailed, close, forbids, isolated_rng, name_the_mistake, passed, require, scalar
+from gankit.checks import CheckFailed, close, forbids, isolated_rng, kit_helpers, name_the_mistake, passed, require, scalar
 from gankit.checks import wgan_nets as nets
 from gankit.checks.gan import FAKE, REAL
 from gankit.checks.vanilla_gan import require_layers_of
@@ -275,26 +274,13 @@ HELPERS = {"critic_loss": losses.critic_loss, "generator_loss": losses.wgan_g_lo
            "gradient_penalty": losses.gradient_penalty, "clip_weights": training.clip_weights}
 
 
-@contextlib.contextmanager
-def _kit_helpers(function):
-    """While the iteration is checked, the notebook's losses, penalty and clipping are the kit's: the
-    iteration is judged on its own, and a mistake in one of them costs only that exercise."""
-    namespace = getattr(function, "__globals__", {})
-    saved = {name: namespace[name] for name in HELPERS if name in namespace}
-    namespace.update({name: HELPERS[name] for name in saved})
-    try:
-        yield
-    finally:
-        namespace.update(saved)
-
-
 @forbids(training.wgan_iteration)
 @isolated_rng
 def check_wgan_iteration(wgan_iteration) -> None:
     """wgan_iteration(G, critic, opt_G, opt_C, real_batches, sample_z, lam=10, clip=None): n_critic critic steps
     (penalty with lam, clipping after each step with clip), then one G step. Run with the kit's losses,
-    penalty and clipping in place of the notebook's (_kit_helpers)."""
-    with _kit_helpers(wgan_iteration):
+    penalty and clipping in place of the notebook's (kit_helpers)."""
+    with kit_helpers(wgan_iteration, HELPERS):
         _check_wgan_iteration(wgan_iteration)
 
 
