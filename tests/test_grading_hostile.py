@@ -36,11 +36,12 @@ def _expect(graded, student, attacked):
 
 def test_broken_notebook_loses_exactly_its_broken_exercises(graded):
     (syntax, loop, nan), _ = PLAN[graded["lab"]]
-    row = _expect(graded, "broken", [syntax, loop, nan])
+    row = _expect(graded, "broken", [e for e in (syntax, loop, nan) if e])
     assert row["status"] == "repaired" and "restored" in row["reason"]
     assert "restored" in (graded["out"] / "feedback" / "broken.html").read_text()
     assert f"{CATALOGUE[graded['lab']].TEST_OF[syntax]}: NameError" in row["reason"], row["reason"]
-    assert f"{CATALOGUE[graded['lab']].TEST_OF[loop]}: timed out" in row["reason"], row["reason"]
+    if loop:  # a lab's corpus may leave the endless loop to the others (grading_corpus.PLAN)
+        assert f"{CATALOGUE[graded['lab']].TEST_OF[loop]}: timed out" in row["reason"], row["reason"]
 
 
 def test_hostile_notebook_gains_nothing_from_switching_the_checks_off(graded):

@@ -225,6 +225,8 @@ def _check_negative_elbo(negative_elbo) -> None:
                               "F.binary_cross_entropy_with_logits on the logits.") from None
         raise
     got = scalar(got, "negative_elbo")
+    require(got.dtype == logits.dtype, f"negative_elbo must keep the inputs' precision ({logits.dtype}), got {got.dtype}: "
+                                       "a sum over 784 pixels in half precision is off by a large fraction of a nat.")
     with torch.no_grad():
         L, m, lv = logits.detach(), mu.detach(), logvar.detach()
         rec, kl_terms = _bce(L, x), 0.5 * (lv.exp() + m.pow(2) - lv - 1)
