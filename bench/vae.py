@@ -38,11 +38,12 @@ def per_class(images: torch.Tensor, labels: torch.Tensor, n: int, seed: int) -> 
 
 
 def split(data_dir: Path):
+    """(the digits to train on, the digits to judge on, what they are): the larger set is trained on."""
     train_set = data.mnist("train", data_dir, download=False)
     test_set = data.mnist("test", data_dir, download=False)
     if len(train_set.images) >= 60_000:
-        return train_set.images, test_set, "MNIST train (60,000); judged on the test set"
-    return test_set.images, train_set, "MNIST test set (10,000, offline); judged on the 5k training subset"
+        return train_set, test_set, "MNIST train (60,000); judged on the test set"
+    return test_set, train_set, "MNIST test set (10,000, offline); judged on the 5k training subset"
 
 
 def main() -> None:
@@ -56,6 +57,7 @@ def main() -> None:
     args = p.parse_args()
 
     fit, judged, where = split(args.data)
+    fit = fit.images
     bound_set = data.binarize(per_class(judged.images, judged.labels, 50, seed=1), torch.Generator().manual_seed(2))
     real = per_class(judged.images, judged.labels, 100, seed=3)
     extractor = features.load("digits")

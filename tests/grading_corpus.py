@@ -6,7 +6,7 @@ Per lab: the solution; the untouched release; the solution as an editor leaves i
 the catalogue's mistakes in packs; "broken" and "hostile" (tests/hostile.py, PLAN below); and a few
 lab-specific files: Lab 1 a notebook deleting its course; Lab 3 unreadable JSON, a duplicated and a
 deleted test cell, a pack graded three times, a written answer of a student's own; Lab 6 a notebook printing the hidden tests it reads
-from disk and one rebinding torch.allclose and abs. Labs 1, 3, 6 and 7 also hold the attacks on the
+from disk and one rebinding torch.allclose and abs. Labs 1, 3, 6, 7 and 9 also hold the attacks on the
 machine and the scores that the sandbox stops (tests/attacks.py), each attack in one of them (ATTACKS).
 """
 import copy
@@ -21,24 +21,29 @@ import lab05_mistakes
 import lab06_mistakes
 import lab07_mistakes
 import lab08_mistakes
+import lab09_mistakes
 from attacks import write_attacks
 from hostile import SPY, TAMPER, VANDAL, delegating, infinite_loop, on_gpu, poisoned, stripped, syntax_error, with_cell
 from notebook_edits import answer_cell, apply, mistake_packs
 
 CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes, "03-vanilla-gan": lab03_mistakes,
              "04-cgan": lab04_mistakes, "05-cyclegan": lab05_mistakes, "06-evaluation": lab06_mistakes,
-             "07-wgan": lab07_mistakes, "08-vae": lab08_mistakes}
+             "07-wgan": lab07_mistakes, "08-vae": lab08_mistakes,
+             "09-representations": lab09_mistakes}
 MANUAL = {"01-minimax": ["q-saturation", "q-collapse"], "02-optimal-d": ["q-saturation", "q-two-sample"],
           "03-vanilla-gan": ["q-losses"], "04-cgan": ["q-same-label", "q-l1-and-patch"],
           "05-cyclegan": ["q-cycle", "q-identity", "q-pool"], "06-evaluation": ["q-parzen", "q-is-blind", "q-fid-n"],
-          "07-wgan": ["q-clipping", "q-interpolates", "q-tracks"], "08-vae": ["q-blur", "q-parzen-iwae", "q-trade-off"]}
+          "07-wgan": ["q-clipping", "q-interpolates", "q-tracks"], "08-vae": ["q-blur", "q-parzen-iwae", "q-trade-off"],
+          "09-representations": ["q-unlabelled", "q-matching", "q-codes"]}
 
-# lab: (broken: syntax / loop / nan, hostile: delegated (exercise, code) / shape / dtype / gpu); None: not in this lab
+# lab: (broken: syntax / loop / nan, hostile: delegated (exercise, code) / shape / dtype / gpu); None: not in this lab.
+# The endless loop only in Labs 1 and 3: how a cell's time limit stops it does not depend on the lab, and it
+# costs a whole time limit for every cell that calls the looping answer.
 PLAN = {
     "01-minimax": (("ex-value", "ex-losses", "ex-gradient"),
                    (("ex-algorithm1", "from gankit import training\nalgorithm1_iteration = training.algorithm1_iteration"),
                     "ex-losses", "ex-gradient", "ex-value")),
-    "02-optimal-d": (("ex-two-sample", "ex-value-at-optimum", "ex-optimal-d"),
+    "02-optimal-d": (("ex-two-sample", None, "ex-optimal-d"),
                      (("ex-value-at-optimum", "from gankit import theory\n"
                                               "def value_at_optimum(p_data, p_g, dx):\n"
                                               "    return theory.value_at_optimum(p_data, p_g, dx)"),
@@ -46,26 +51,29 @@ PLAN = {
     "03-vanilla-gan": (("ex-d-loss", "ex-interpolate", "ex-g-loss"),
                        (("ex-d-loss", "from gankit import losses\nd_loss = losses.d_loss"),
                         "ex-interpolate", "ex-g-loss", None)),
-    "04-cgan": (("ex-class-grid", "ex-patch-d-loss", "ex-pix2pix-g-loss"),
+    "04-cgan": (("ex-class-grid", None, "ex-pix2pix-g-loss"),
                 (("ex-cond-losses", "from gankit import losses\n"
                                     "def cgan_d_loss(D, real, fake, labels):\n"
                                     "    return losses.cgan_d_loss(D, real, fake, labels)"),
                  "ex-patch-d-loss", "ex-pix2pix-g-loss", "ex-one-hot")),
-    "05-cyclegan": (("ex-train-step", "ex-image-pool", "ex-lsgan"),
+    "05-cyclegan": (("ex-train-step", None, "ex-lsgan"),
                     (("ex-image-pool", "from gankit import cyclegan\nclass ImagePool(cyclegan.ImagePool):\n    pass"),
                      "ex-lsgan", "ex-generator-loss", "ex-train-step")),
-    "06-evaluation": (("ex-gaussian-fit", "ex-parzen", "ex-frechet"),
+    "06-evaluation": (("ex-gaussian-fit", None, "ex-frechet"),
                       (("ex-parzen", "from gankit import metrics\n"
                                      "def parzen_log_likelihood(samples, test, sigma):\n"
                                      "    return metrics.parzen_log_likelihood(samples, test, sigma)"),
                        "ex-gaussian-fit", "ex-inception-score", "ex-frechet")),
-    "07-wgan": (("ex-critic", "ex-w1", "ex-critic-losses"),
+    "07-wgan": (("ex-critic", None, "ex-critic-losses"),
                 (("ex-train-step", "from gankit import training\nwgan_iteration = training.wgan_iteration"),
                  "ex-w1", "ex-critic-losses", "ex-gradient-penalty")),
-    # no endless loop here: seven labs grade one already, and each costs a cell timeout per cell that calls it
     "08-vae": (("ex-denoise", None, "ex-kl"),
                (("ex-reparameterize", "from gankit import elbo\nreparameterize = elbo.reparameterize"),
                 "ex-iwae", "ex-elbo", "ex-denoise")),
+    "09-representations": (("ex-sample-latent", None, "ex-match"),
+                           (("ex-feature-matching", "from gankit import semisupervised\n"
+                                                    "feature_matching_loss = semisupervised.feature_matching_loss"),
+                            "ex-unsupervised", "ex-supervised", "ex-information")),
 }
 
 
@@ -109,7 +117,7 @@ def hostile(solution, delegated, shape, dtype, gpu):
 # the attacks on the machine and on the scores (tests/attacks.py), each graded in one lab's corpus: what
 # the sandbox stops does not depend on the lab, and every attack notebook costs a run of its own
 ATTACKS = {"01-minimax": ("steal", "memory"), "03-vanilla-gan": ("classmates", "gradebook", "suicide"),
-           "06-evaluation": ("writer", "lingerer"), "07-wgan": ("network", "fork")}
+           "06-evaluation": ("writer", "lingerer"), "07-wgan": ("network",), "09-representations": ("fork",)}
 ATTACK_LABS = tuple(ATTACKS)
 
 

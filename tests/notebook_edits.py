@@ -24,9 +24,12 @@ def answer_namespace(nb, grade_ids):
     """Execute the given answer cells of a notebook in order, as the lab would, and return the names."""
     import math
 
-    from gankit import losses, theory
+    from scipy.optimize import linear_sum_assignment
 
-    ns = {"torch": torch, "nn": nn, "F": F, "math": math, "losses": losses, "theory": theory}
+    from gankit import infogan, losses, theory
+
+    ns = {"torch": torch, "nn": nn, "F": F, "math": math, "losses": losses, "theory": theory, "infogan": infogan,
+          "linear_sum_assignment": linear_sum_assignment}
     for grade_id in grade_ids:
         exec(answer_cell(nb, grade_id).source, ns)
     return ns

@@ -1,4 +1,4 @@
-"""Labs 1, 2, 4, 5, 6, 7 and 8: each check passes the solution, fails the release, and names every catalogued mistake."""
+"""Labs 1, 2, 4, 5, 6, 7, 8 and 9: each check passes the solution, fails the release, and names every catalogued mistake."""
 import re
 
 import pytest
@@ -11,9 +11,10 @@ import lab05_mistakes
 import lab06_mistakes
 import lab07_mistakes
 import lab08_mistakes
+import lab09_mistakes
 from gankit import losses, theory
 from gankit.checks import CheckFailed
-from gankit.checks import cgan, cyclegan, evaluation, minimax, optimal_d, vae, wgan
+from gankit.checks import cgan, cyclegan, evaluation, minimax, optimal_d, representations, vae, wgan
 from notebook_edits import answer_namespace, apply
 
 RUNS = {
@@ -73,10 +74,21 @@ RUNS = {
         "ex-sample": lambda ns: vae.check_sample_prior(ns["sample_prior"]),
         "ex-iwae": lambda ns: vae.check_iwae_bound(ns["iwae_bound"]),
     },
+    "09-representations": {
+        "ex-supervised": lambda ns: representations.check_supervised_loss(ns["supervised_loss"]),
+        "ex-unsupervised": lambda ns: representations.check_unsupervised_loss(ns["unsupervised_loss"]),
+        "ex-feature-matching": lambda ns: representations.check_feature_matching(ns["feature_matching_loss"]),
+        "ex-ssgan-step": lambda ns: representations.check_ssgan_step(ns["ssgan_step"]),
+        "ex-sample-latent": lambda ns: representations.check_sample_latent(ns["sample_latent"]),
+        "ex-information": lambda ns: representations.check_information_loss(ns["information_loss"]),
+        "ex-optimizers": lambda ns: representations.check_infogan_optimizers(ns["infogan_optimizers"]),
+        "ex-infogan-step": lambda ns: representations.check_infogan_step(ns["infogan_step"]),
+        "ex-match": lambda ns: representations.check_match_codes(ns["match_codes"]),
+    },
 }
 CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes, "04-cgan": lab04_mistakes,
              "05-cyclegan": lab05_mistakes, "06-evaluation": lab06_mistakes, "07-wgan": lab07_mistakes,
-             "08-vae": lab08_mistakes}
+             "08-vae": lab08_mistakes, "09-representations": lab09_mistakes}
 CASES = [(lab, gid) for lab in RUNS for gid in RUNS[lab]]
 MISTAKES = [(lab, *m) for lab, mod in CATALOGUE.items() for m in mod.MISTAKES]
 
@@ -130,15 +142,20 @@ DELEGATIONS = [
     ("08-vae", "ex-head", "GaussianHead = autoencoders.GaussianHead"),
     ("08-vae", "ex-kl", "def gaussian_kl(mu, logvar):\n    return elbo.gaussian_kl(mu, logvar)"),
     ("08-vae", "ex-iwae", "from gankit.elbo import iwae_bound"),
+    ("09-representations", "ex-unsupervised", "unsupervised_loss = semisupervised.unsupervised_loss"),
+    ("09-representations", "ex-ssgan-step", "def ssgan_step(*args):\n    return semisupervised.ssgan_step(*args)"),
+    ("09-representations", "ex-information", "from gankit.infogan import information_loss"),
+    ("09-representations", "ex-match", "def match_codes(confusion):\n    return infogan.match_codes(confusion)"),
 ]
 
 
 @pytest.mark.parametrize("lab,grade_id,answer", DELEGATIONS, ids=[f"{d[0]}: {d[2].splitlines()[-1].strip()}" for d in DELEGATIONS])
 def test_delegating_to_the_kit_is_caught(lab, grade_id, answer, capsys):
-    from gankit import autoencoders, cyclegan, elbo, metrics, models, training
+    from gankit import autoencoders, cyclegan, elbo, infogan, metrics, models, semisupervised, training
 
     ns = {"torch": torch, "losses": losses, "theory": theory, "metrics": metrics, "models": models,
-          "training": training, "cyclegan": cyclegan, "autoencoders": autoencoders, "elbo": elbo}
+          "training": training, "cyclegan": cyclegan, "autoencoders": autoencoders, "elbo": elbo,
+          "semisupervised": semisupervised, "infogan": infogan}
     exec(compile(answer, "<student cell>", "exec"), ns)
     with pytest.raises(CheckFailed, match="the kit's own implementation"):
         RUNS[lab][grade_id](ns)
