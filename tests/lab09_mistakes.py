@@ -52,6 +52,8 @@ MISTAKES = [
     ("G's features from before D's update", "ex-ssgan-step", _SS_BEFORE, _SS_BEFORE.replace(
         "logits_real, _ = D(x)", "logits_real, f_real = D(x)").replace("    _, f_real = D(x)\n", ""),
      "taken from before D's update"),
+    ("fakes not detached in the semi-supervised D step", "ex-ssgan-step", "logits_fake, _ = D(fake.detach())",
+     "logits_fake, _ = D(fake)", "fakes not detached in D's step"),
     ("continuous codes from N(0, 1)", "ex-sample-latent", _U,
      "u = torch.randn(n, infogan.N_CONTINUOUS, generator=generator)", "drawn from N(0, 1)"),
     ("continuous codes from U(0, 1)", "ex-sample-latent", _U,
@@ -74,6 +76,8 @@ MISTAKES = [
     ("the information term given to G's loss only", "ex-infogan-step", _D_INFO, "              )",
      "given to G's loss only"),
     ("lam ignored in G's loss", "ex-infogan-step", _G_LOSS, _G_LOSS.replace("lam * info", "info"), "lam ignored"),
+    ("fakes not detached in InfoGAN's D step", "ex-infogan-step", "logit_fake, h_fake = D(fake.detach())",
+     "logit_fake, h_fake = D(fake)", "fakes not detached in D's step"),
     ("a per-code argmax instead of the Hungarian matching", "ex-match",
      "    rows, cols = linear_sum_assignment(-confusion.numpy())\n",
      "    rows, cols = torch.arange(len(confusion)), confusion.argmax(1)\n", "maps two codes to one digit"),

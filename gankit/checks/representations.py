@@ -177,6 +177,33 @@ class _TinyQ(nn.Module):
         return out[:, :self.k], out[:, self.k:]
 
 
+class _SGD(torch.optim.SGD):
+    """SGD that notes, at each zero_grad, whether its parameters held gradients: G's optimiser finding
+    gradients at its first zero_grad means D's step ran its backward through G."""
+
+    def __init__(self, params, lr: float = 0.5):
+        super().__init__(params, lr=lr)
+        self.had_gradients = []
+
+    def zero_grad(self, set_to_none: bool = True):
+        self.had_gradients.append(any(p.grad is not None and bool(p.grad.abs().sum() > 0)
+                                      for group in self.param_groups for p in group["params"]))
+        super().zero_grad(set_to_none)
+
+
+_NOT_DETACHED = ("fakes not detached in D's step: its backward runs through G as well (wasted work, G's .grad "
+                 "filled, and G's own backward then finds the graph freed); give D G(z).detach() there")
+
+
+def _call_step(step, *args):
+    try:
+        return step(*args)
+    except RuntimeError as e:
+        if "backward through the graph a second time" in str(e):
+            raise CheckFailed(_NOT_DETACHED + ".") from None
+        raise
+
+
 def _flat(*nets) -> torch.Tensor:
     return torch.cat([p.detach().flatten() for net in nets for p in net.parameters()])
 
@@ -247,10 +274,11 @@ def _check_ssgan_step(ssgan_step) -> None:
 
     def run(step):
         G, D = copy.deepcopy(G0), copy.deepcopy(D0)
-        opt_g, opt_d = torch.optim.SGD(G.parameters(), lr=0.5), torch.optim.SGD(D.parameters(), lr=0.5)
-        out = (step or ssgan_step)(G, D, opt_g, opt_d, x, y, labelled, z)
+        opt_g, opt_d = _SGD(G.parameters()), _SGD(D.parameters())
+        out = _call_step(step or ssgan_step, G, D, opt_g, opt_d, x, y, labelled, z)
         if step is None:
             outputs.append(out)
+            require(not opt_g.had_gradients[:1] == [True], _NOT_DETACHED + ".")
         return _flat(G, D)
 
     mistakes = {
@@ -429,11 +457,11 @@ def _check_infogan_step(infogan_step) -> None:
 
     def run(step):
         G, D, Q = copy.deepcopy(G0), copy.deepcopy(D0), copy.deepcopy(Q0)
-        opt_g = torch.optim.SGD(G.parameters(), lr=0.5)
-        opt_d = torch.optim.SGD(list(D.parameters()) + list(Q.parameters()), lr=0.5)
-        out = (step or infogan_step)(G, D, Q, opt_g, opt_d, real, z, c, u, 0.7)
+        opt_g, opt_d = _SGD(G.parameters()), _SGD(list(D.parameters()) + list(Q.parameters()))
+        out = _call_step(step or infogan_step, G, D, Q, opt_g, opt_d, real, z, c, u, 0.7)
         if step is None:
             outputs.append(out)
+            require(not opt_g.had_gradients[:1] == [True], _NOT_DETACHED + ".")
         return _flat(G, D, Q)
 
     mistakes = {
