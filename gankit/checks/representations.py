@@ -11,9 +11,9 @@ import math
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from gankit import infogan, models, semisupervised
+from gankit.checks import representations_steps as steps
 from gankit.checks import CheckFailed, close, forbids, isolated_rng, kit_helpers, name_the_mistake, passed, require, scalar
 
 K = 10
@@ -143,114 +143,7 @@ def check_feature_matching(feature_matching_loss) -> None:
     passed("feature_matching_loss: squared difference of the batch means, gradient through the fakes only")
 
 
-# ---- tiny stand-ins for the training steps --------------------------------------------------------
-
-class _TinyD(nn.Module):
-    """x (N, 1, 4, 4) -> features (N, 8) -> logits (N, 3); forward returns (logits, features)."""
-
-    def __init__(self, out: int = 3):
-        super().__init__()
-        self.body = nn.Sequential(nn.Flatten(), nn.Linear(16, 8), nn.Tanh())
-        self.head = nn.Linear(8, out)
-
-    def forward(self, x):
-        h = self.body(x)
-        return self.head(h), h
-
-
-class _TinyG(nn.Module):
-    def __init__(self, z_dim: int):
-        super().__init__()
-        self.z_dim, self.net = z_dim, nn.Sequential(nn.Linear(z_dim, 16), nn.Tanh(), nn.Unflatten(1, (1, 4, 4)))
-
-    def forward(self, z):
-        return self.net(z)
-
-
-class _TinyQ(nn.Module):
-    def __init__(self, n_categories: int = 3, n_continuous: int = 2):
-        super().__init__()
-        self.k, self.net = n_categories, nn.Linear(8, n_categories + n_continuous)
-
-    def forward(self, h):
-        out = self.net(h)
-        return out[:, :self.k], out[:, self.k:]
-
-
-class _SGD(torch.optim.SGD):
-    """SGD that notes, at each zero_grad, whether its parameters held gradients: G's optimiser finding
-    gradients at its first zero_grad means D's step ran its backward through G."""
-
-    def __init__(self, params, lr: float = 0.5):
-        super().__init__(params, lr=lr)
-        self.had_gradients = []
-
-    def zero_grad(self, set_to_none: bool = True):
-        self.had_gradients.append(any(p.grad is not None and bool(p.grad.abs().sum() > 0)
-                                      for group in self.param_groups for p in group["params"]))
-        super().zero_grad(set_to_none)
-
-
-_NOT_DETACHED = ("fakes not detached in D's step: its backward runs through G as well (wasted work, G's .grad "
-                 "filled, and G's own backward then finds the graph freed); give D G(z).detach() there")
-
-
-def _call_step(step, *args):
-    try:
-        return step(*args)
-    except RuntimeError as e:
-        if "backward through the graph a second time" in str(e):
-            raise CheckFailed(_NOT_DETACHED + ".") from None
-        raise
-
-
-def _flat(*nets) -> torch.Tensor:
-    return torch.cat([p.detach().flatten() for net in nets for p in net.parameters()])
-
-
-def _named_step(run, reference, mistakes: dict, what: str) -> None:
-    """run(step) -> the weights after one iteration; the student's step is `run(None)`. Names the
-    mistake whose variant gives the same weights, or says which weights differ."""
-    got, want = run(None), run(reference)
-    if torch.allclose(got, want, atol=1e-6):
-        return
-    for message, variant in mistakes.items():
-        if torch.allclose(got, run(variant), atol=1e-6):
-            raise CheckFailed(message + ".")
-    raise CheckFailed(what)
-
-
 # ---- part 1: one semi-supervised GAN iteration ----------------------------------------------------
-
-def _ssgan_variant(unsup_rows=None, g_loss="fm", fm_from_before=False, sup_rows="labelled"):
-    """The kit's ssgan_step with one thing changed, for naming the mistakes."""
-    sl, ul, fm = semisupervised.supervised_loss, semisupervised.unsupervised_loss, semisupervised.feature_matching_loss
-
-    def step(G, D, opt_g, opt_d, x, y, labelled, z):
-        fake = G(z)
-        logits_real, f_before = D(x)
-        logits_fake, _ = D(fake.detach())
-        mask = labelled if sup_rows == "labelled" else torch.ones_like(labelled)
-        real_rows = logits_real if unsup_rows is None else logits_real[unsup_rows(labelled)]
-        loss_d = sl(logits_real, y, mask) + ul(real_rows, logits_fake)
-        opt_d.zero_grad()
-        loss_d.backward()
-        opt_d.step()
-        logits_g, f_fake = D(fake)
-        if g_loss == "fm":
-            f_real = f_before if fm_from_before else D(x)[1]
-            loss_g = fm(f_real, f_fake)
-        elif g_loss == "fm-detached":
-            loss_g = fm(D(x)[1], D(fake.detach())[1])
-        else:  # the GAN's non-saturating loss with D(x) = Z / (Z + 1): -log D(G(z))
-            lz = torch.logsumexp(logits_g, 1)
-            loss_g = (F.softplus(lz) - lz).mean()
-        opt_g.zero_grad()
-        loss_g.backward()
-        opt_g.step()
-        return {"d_loss": loss_d.item(), "g_loss": loss_g.item()}
-    return step
-
 
 @forbids(semisupervised.ssgan_step)
 @isolated_rng
@@ -265,7 +158,7 @@ def check_ssgan_step(ssgan_step) -> None:
 
 def _check_ssgan_step(ssgan_step) -> None:
     torch.manual_seed(0)
-    G0, D0 = _TinyG(5), _TinyD()
+    G0, D0 = steps.TinyG(5), steps.TinyD()
     g = torch.Generator().manual_seed(5)
     x, z = torch.randn(8, 1, 4, 4, generator=g), torch.rand(8, 5, generator=g)
     y = torch.randint(3, (8,), generator=g)  # the true labels of every row: only the labelled may be read
@@ -274,28 +167,28 @@ def _check_ssgan_step(ssgan_step) -> None:
 
     def run(step):
         G, D = copy.deepcopy(G0), copy.deepcopy(D0)
-        opt_g, opt_d = _SGD(G.parameters()), _SGD(D.parameters())
-        out = _call_step(step or ssgan_step, G, D, opt_g, opt_d, x, y, labelled, z)
+        opt_g, opt_d = steps.SGD(G.parameters()), steps.SGD(D.parameters())
+        out = steps.call_step(step or ssgan_step, G, D, opt_g, opt_d, x, y, labelled, z)
         if step is None:
             outputs.append(out)
-            require(not opt_g.had_gradients[:1] == [True], _NOT_DETACHED + ".")
-        return _flat(G, D)
+            require(not opt_g.had_gradients[:1] == [True], steps.NOT_DETACHED + ".")
+        return steps.flat(G, D)
 
     mistakes = {
         "label leakage: the supervised loss read the labels of every image; pass `labelled` so that only the "
-        "chosen images' labels are seen": _ssgan_variant(sup_rows="all"),
+        "chosen images' labels are seen": steps.ssgan_variant(sup_rows="all"),
         "the unsupervised loss on the labelled images only: every real image, labelled or not, is real for "
-        "D(x) = Z / (Z + 1); give it all the rows' logits": _ssgan_variant(unsup_rows=lambda m: m),
+        "D(x) = Z / (Z + 1); give it all the rows' logits": steps.ssgan_variant(unsup_rows=lambda m: m),
         "the unsupervised loss on the unlabelled rows only: the labelled images are real images too; give it every "
-        "row's logits": _ssgan_variant(unsup_rows=lambda m: ~m),
+        "row's logits": steps.ssgan_variant(unsup_rows=lambda m: ~m),
         "feature matching with the generated side detached: G gets no gradient and never moves":
-            _ssgan_variant(g_loss="fm-detached"),
+            steps.ssgan_variant(g_loss="fm-detached"),
         "G trained on the GAN's loss: this lab's G is trained by feature matching on D's features":
-            _ssgan_variant(g_loss="gan"),
+            steps.ssgan_variant(g_loss="gan"),
         "G's features taken from before D's update: after opt_d.step(), run D again on x and on G(z) for G's step":
-            _ssgan_variant(fm_from_before=True),
+            steps.ssgan_variant(fm_from_before=True),
     }
-    _named_step(run, semisupervised.ssgan_step, mistakes,
+    steps.named_step(run, semisupervised.ssgan_step, mistakes,
                 "the weights after one iteration differ from the reference's: D descends supervised_loss(logits, y, "
                 "labelled) + unsupervised_loss(logits of all of x, logits of G(z).detach()), then G descends "
                 "feature_matching_loss(D(x)[1], D(G(z))[1]); zero_grad before each backward.")
@@ -384,7 +277,7 @@ def check_information_loss(information_loss) -> None:
 @isolated_rng
 def check_infogan_optimizers(infogan_optimizers) -> None:
     """infogan_optimizers(G, D, Q) -> (opt_g, opt_d): Adam(G, lr 1e-3), Adam(D and Q, lr 2e-4), betas (0.5, 0.999)."""
-    G, D, Q = _TinyG(5), _TinyD(1), _TinyQ()
+    G, D, Q = steps.TinyG(5), steps.TinyD(1), steps.TinyQ()
     out = infogan_optimizers(G, D, Q)
     require(isinstance(out, (tuple, list)) and len(out) == 2, "infogan_optimizers must return (opt_g, opt_d).")
     opt_g, opt_d = out
@@ -411,32 +304,6 @@ def check_infogan_optimizers(infogan_optimizers) -> None:
     passed("infogan_optimizers: Adam for G, and for D with Q's head")
 
 
-def _infogan_variant(info_in_d=True, info_in_g=True, saturating=False, lam_in_d=True, lam_in_g=True):
-    info = infogan.information_loss
-
-    def step(G, D, Q, opt_g, opt_d, real, z, c, u, lam=1.0):
-        fake = G(z)
-        lr_, _ = D(real)
-        lf, h_fake = D(fake.detach())
-        loss_d = F.binary_cross_entropy_with_logits(lr_, torch.ones_like(lr_)) \
-            + F.binary_cross_entropy_with_logits(lf, torch.zeros_like(lf))
-        if info_in_d:
-            loss_d = loss_d + (lam if lam_in_d else 1.0) * info(*Q(h_fake), c, u)
-        opt_d.zero_grad()
-        loss_d.backward()
-        opt_d.step()
-        logit, h = D(fake)
-        loss_g = -F.binary_cross_entropy_with_logits(logit, torch.zeros_like(logit)) if saturating \
-            else F.binary_cross_entropy_with_logits(logit, torch.ones_like(logit))
-        if info_in_g:
-            loss_g = loss_g + (lam if lam_in_g else 1.0) * info(*Q(h), c, u)
-        opt_g.zero_grad()
-        loss_g.backward()
-        opt_g.step()
-        return {"d_loss": loss_d.item(), "g_loss": loss_g.item(), "info": 0.0}
-    return step
-
-
 @forbids(infogan.infogan_step)
 @isolated_rng
 def check_infogan_step(infogan_step) -> None:
@@ -448,7 +315,7 @@ def check_infogan_step(infogan_step) -> None:
 
 def _check_infogan_step(infogan_step) -> None:
     torch.manual_seed(0)
-    G0, D0, Q0 = _TinyG(7), _TinyD(1), _TinyQ()
+    G0, D0, Q0 = steps.TinyG(7), steps.TinyD(1), steps.TinyQ()
     g = torch.Generator().manual_seed(8)
     real = torch.randn(8, 1, 4, 4, generator=g)
     c, u = torch.randint(3, (8,), generator=g), torch.rand(8, 2, generator=g) * 2 - 1
@@ -457,26 +324,26 @@ def _check_infogan_step(infogan_step) -> None:
 
     def run(step):
         G, D, Q = copy.deepcopy(G0), copy.deepcopy(D0), copy.deepcopy(Q0)
-        opt_g, opt_d = _SGD(G.parameters()), _SGD(list(D.parameters()) + list(Q.parameters()))
-        out = _call_step(step or infogan_step, G, D, Q, opt_g, opt_d, real, z, c, u, 0.7)
+        opt_g, opt_d = steps.SGD(G.parameters()), steps.SGD(list(D.parameters()) + list(Q.parameters()))
+        out = steps.call_step(step or infogan_step, G, D, Q, opt_g, opt_d, real, z, c, u, 0.7)
         if step is None:
             outputs.append(out)
-            require(not opt_g.had_gradients[:1] == [True], _NOT_DETACHED + ".")
-        return _flat(G, D, Q)
+            require(not opt_g.had_gradients[:1] == [True], steps.NOT_DETACHED + ".")
+        return steps.flat(G, D, Q)
 
     mistakes = {
         "the information term given to D's loss only: G must minimise it too (add lam * information_loss to G's loss), "
-        "or nothing makes G's images carry the codes": _infogan_variant(info_in_g=False),
+        "or nothing makes G's images carry the codes": steps.infogan_variant(info_in_g=False),
         "the information term given to G's loss only: Q (and D's body) must minimise it too, in D's step on the "
-        "detached fakes, or Q never learns to read the codes": _infogan_variant(info_in_d=False),
-        "lam ignored in G's loss: weight the information term by lam in both losses": _infogan_variant(lam_in_g=False),
-        "lam ignored in D's loss: weight the information term by lam in both losses": _infogan_variant(lam_in_d=False),
+        "detached fakes, or Q never learns to read the codes": steps.infogan_variant(info_in_d=False),
+        "lam ignored in G's loss: weight the information term by lam in both losses": steps.infogan_variant(lam_in_g=False),
+        "lam ignored in D's loss: weight the information term by lam in both losses": steps.infogan_variant(lam_in_d=False),
         "lam ignored: weight the information term by lam in both losses":
-            _infogan_variant(lam_in_d=False, lam_in_g=False),
+            steps.infogan_variant(lam_in_d=False, lam_in_g=False),
         "G trained on the saturating loss log(1 - D(G(z))): use the non-saturating -log D(G(z)), BCE against ones":
-            _infogan_variant(saturating=True),
+            steps.infogan_variant(saturating=True),
     }
-    _named_step(run, infogan.infogan_step, mistakes,
+    steps.named_step(run, infogan.infogan_step, mistakes,
                 "the weights after one iteration differ from the reference's: D and Q descend BCE(D(real), 1) + "
                 "BCE(D(fake.detach()), 0) + lam * information_loss(*Q(features of fake.detach()), c, u), then G descends "
                 "BCE(D(fake), 1) + lam * information_loss(*Q(features of fake), c, u); zero_grad before each backward.")
