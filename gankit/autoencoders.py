@@ -15,7 +15,7 @@ from torch import nn
 
 from gankit import data, elbo
 from gankit.runtime import device as pick_device
-from gankit.training import Checkpoint, History, run_loop
+from gankit.training import Checkpoint, History, run_loop, seeded_noise
 
 HIDDEN = 256
 
@@ -177,11 +177,7 @@ def train_autoencoder(model: nn.Module, images: torch.Tensor, *, steps: int,
     def one_step() -> dict:
         x = data.binarize(pixels[torch.randint(len(pixels), (batch_size,), generator=rng).to(dev)], rng)
         noisy = data.corrupt(x, corrupt, rng) if corrupt else None
-        seed = int(torch.randint(2 ** 62, (1,), generator=rng))
-        # the model's own noise (a VAE's eps, from torch's global generator) seeded from the run's: a
-        # resumed run draws what an uninterrupted one would, and the caller's random state is left alone
-        with torch.random.fork_rng(devices=[torch.cuda.current_device()] if dev.type == "cuda" else []):
-            torch.manual_seed(seed)
+        with seeded_noise(rng, dev):  # a VAE's eps
             loss = loss_fn(model, x, noisy) if corrupt else loss_fn(model, x)
             opt.zero_grad()
             loss.backward()

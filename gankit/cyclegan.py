@@ -18,7 +18,7 @@ from torch import nn
 
 from gankit import losses, models
 from gankit.runtime import device as pick_device
-from gankit.training import Checkpoint, History, adam, run_loop
+from gankit.training import Checkpoint, History, adam, evaluating, run_loop
 
 PRETRAINED_URL = "http://efrosgans.eecs.berkeley.edu/cyclegan/pretrained_models/{name}.pth"
 
@@ -113,12 +113,8 @@ def small_models(channels: int = 1, ngf: int = 16, n_blocks: int = 3, ndf: int =
 def translate(net: nn.Module, images: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
     """net(images) in eval mode without gradients, batch by batch, on the CPU."""
     dev = next(net.parameters()).device
-    was_training = net.training
-    net.eval()
-    with torch.no_grad():
-        out = torch.cat([net(b.to(dev)).cpu() for b in images.split(batch_size)])
-    net.train(was_training)
-    return out
+    with evaluating(net), torch.no_grad():
+        return torch.cat([net(b.to(dev)).cpu() for b in images.split(batch_size)])
 
 
 def train(nets, X: torch.Tensor, Y: torch.Tensor, *, steps: int, n_decay: int | None = None, batch_size: int = 16,

@@ -21,7 +21,7 @@ from torch import nn
 
 from gankit import models
 from gankit.runtime import device as pick_device
-from gankit.training import Checkpoint, History, run_loop
+from gankit.training import Checkpoint, History, evaluating, run_loop
 
 NOISE_DIM, N_CATEGORIES, N_CONTINUOUS = 62, 10, 2  # Chen et al.'s MNIST latent: 62 + 10 + 2 = 74 inputs
 
@@ -153,32 +153,28 @@ def code_grid(G: nn.Module, n_columns: int = 9, code: int = 0, seed: int = 0) ->
     """G's images (n_categories, n_columns, 1, 28, 28) on the CPU: row k has c = k, columns sweep
     continuous code `code` from -1 to 1 (the others at 0), all from one noise vector: a column shows
     what c changes, a row what u changes."""
-    was_training = G.training
-    G.eval()
     dev = next(G.parameters()).device
     noise = torch.randn(1, NOISE_DIM, generator=torch.Generator().manual_seed(seed)).expand(N_CATEGORIES * n_columns, -1)
     c = torch.arange(N_CATEGORIES).repeat_interleave(n_columns)
     u = torch.zeros(N_CATEGORIES * n_columns, N_CONTINUOUS)
     u[:, code] = torch.linspace(-1, 1, n_columns).repeat(N_CATEGORIES)
-    images = G(with_codes(noise, c, u).to(dev)).cpu()
-    G.train(was_training)
+    with evaluating(G):
+        images = G(with_codes(noise, c, u).to(dev)).cpu()
     return images.view(N_CATEGORIES, n_columns, 1, 28, 28)
 
 
 @torch.no_grad()
 def code_confusion(G: nn.Module, classifier: nn.Module, n_per_code: int = 500, seed: int = 0) -> torch.Tensor:
     """(n_categories, 10) counts: row k, how the classifier reads n_per_code digits G draws with c = k."""
-    was_training = G.training
-    G.eval()
     dev = next(G.parameters()).device
     rng = torch.Generator().manual_seed(seed)
     rows = []
-    for k in range(N_CATEGORIES):
-        z, _, u = sample_latent(n_per_code, generator=rng)
-        z = with_codes(z[:, :NOISE_DIM], torch.full((n_per_code,), k), u)
-        read = classifier(G(z.to(dev)).to(next(classifier.parameters()).device)).argmax(1).cpu()
-        rows.append(torch.bincount(read, minlength=10))
-    G.train(was_training)
+    with evaluating(G):
+        for k in range(N_CATEGORIES):
+            z, _, u = sample_latent(n_per_code, generator=rng)
+            z = with_codes(z[:, :NOISE_DIM], torch.full((n_per_code,), k), u)
+            read = classifier(G(z.to(dev)).to(next(classifier.parameters()).device)).argmax(1).cpu()
+            rows.append(torch.bincount(read, minlength=10))
     return torch.stack(rows)
 
 
@@ -199,12 +195,8 @@ def matched_accuracy(confusion: torch.Tensor, mapping: torch.Tensor) -> float:
 @torch.no_grad()
 def q_confusion(D: nn.Module, Q: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
     """(n_categories, 10) counts: Q's categorical code (argmax) on real images against their true labels."""
-    nets = (D, Q)
-    modes = [net.training for net in nets]
-    for net in nets:
-        net.eval()
     dev = next(D.parameters()).device
-    codes = torch.cat([Q(D(images[i:i + batch_size].to(dev))[1])[0].argmax(1).cpu() for i in range(0, len(images), batch_size)])
-    for net, mode in zip(nets, modes):
-        net.train(mode)
+    with evaluating(D, Q):
+        codes = torch.cat([Q(D(images[i:i + batch_size].to(dev))[1])[0].argmax(1).cpu()
+                           for i in range(0, len(images), batch_size)])
     return torch.bincount(codes * 10 + labels, minlength=N_CATEGORIES * 10).view(N_CATEGORIES, 10)

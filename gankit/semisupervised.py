@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gankit.runtime import device as pick_device
-from gankit.training import Checkpoint, History, run_loop
+from gankit.training import Checkpoint, History, evaluating, run_loop, seeded_noise
 
 
 # ---- the losses, as pure functions of D's outputs -------------------------------------------------
@@ -148,12 +148,10 @@ def choose_labelled(labels: torch.Tensor, per_class: int = 10, seed: int = 0, n_
 @torch.no_grad()
 def accuracy(D: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000) -> float:
     """Share of `images` whose largest class logit is their label (D in eval mode: no noise)."""
-    was_training = D.training
-    D.eval()
     dev = next(D.parameters()).device
-    right = sum((D(images[i:i + batch_size].to(dev))[0].argmax(1).cpu() == labels[i:i + batch_size]).sum().item()
-                for i in range(0, len(images), batch_size))
-    D.train(was_training)
+    with evaluating(D):
+        right = sum((D(images[i:i + batch_size].to(dev))[0].argmax(1).cpu() == labels[i:i + batch_size]).sum().item()
+                    for i in range(0, len(images), batch_size))
     return right / len(images)
 
 
@@ -193,9 +191,7 @@ def train_semisupervised(D: nn.Module, images: torch.Tensor, labels: torch.Tenso
         lab = torch.randint(len(x_lab), (batch_size,), generator=rng).to(dev)
         unl = torch.randint(len(x_all), (batch_size,), generator=rng).to(dev)
         x, y = torch.cat([x_lab[lab], x_all[unl]]), torch.cat([y_lab[lab], hidden])
-        seed_ = int(torch.randint(2 ** 62, (1,), generator=rng))
-        with torch.random.fork_rng(devices=[torch.cuda.current_device()] if dev.type == "cuda" else []):
-            torch.manual_seed(seed_)  # D's noise layers: a resumed run draws what an uninterrupted one would
+        with seeded_noise(rng, dev):  # D's noise layers, and G's input
             if G is None:
                 return supervised_step(D, opt_d, x, y, labelled)
             z = torch.rand(batch_size, G.z_dim, device=dev)  # Salimans et al.'s G reads U(0, 1) noise
@@ -205,11 +201,9 @@ def train_semisupervised(D: nn.Module, images: torch.Tensor, labels: torch.Tenso
         evaluate(step)
         history.snapshot_steps.append(step)
         if G is not None:
-            G.eval()
-            with torch.no_grad():
+            with evaluating(G), torch.no_grad():
                 z = torch.rand(64, G.z_dim, generator=torch.Generator().manual_seed(seed)).to(dev)
                 history.snapshots.append(G(z).cpu())
-            G.train()
 
     return run_loop(history, start, steps, one_step, snapshot, lambda step: saved.save(step, history),
                     snapshot_every=eval_every, checkpoint_every=checkpoint_every, max_seconds=max_seconds,

@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -212,6 +213,29 @@ class Checkpoint:
                               "rng": self.rng.get_state(), "history": asdict(history), **extra})
 
 
+@contextlib.contextmanager
+def evaluating(*nets: nn.Module):
+    """The block runs with `nets` in eval mode (no noise or dropout); each net's mode is restored after."""
+    modes = [net.training for net in nets]
+    for net in nets:
+        net.eval()
+    try:
+        yield
+    finally:
+        for net, mode in zip(nets, modes):
+            net.train(mode)
+
+
+@contextlib.contextmanager
+def seeded_noise(rng: torch.Generator, dev: torch.device):
+    """The block's draws from torch's global generator (a model's own noise) seeded from the run's `rng`:
+    a resumed run draws what an uninterrupted one would, and the caller's random state is left alone."""
+    seed = int(torch.randint(2 ** 62, (1,), generator=rng))
+    with torch.random.fork_rng(devices=[torch.cuda.current_device()] if dev.type == "cuda" else []):
+        torch.manual_seed(seed)
+        yield
+
+
 def _call_g(G: nn.Module, z: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
     return G(z) if c is None else G(z, c)
 
@@ -368,12 +392,9 @@ def sample(G: nn.Module, n: int, *, seed: int = 0, device=None, batch_size: int 
         raise ValueError(f"labels must give one class per image: {n} images, {len(labels)} labels.")
     dev = next(G.parameters()).device if device is None else torch.device(device)
     rng = torch.Generator().manual_seed(seed)
-    was_training = G.training
-    G.eval()
     out = []
-    with torch.no_grad():
+    with evaluating(G):
         for i in range(0, n, batch_size):
             z = torch.randn(min(batch_size, n - i), G.z_dim, generator=rng).to(dev)
             out.append((G(z) if labels is None else G(z, labels[i:i + len(z)].to(dev))).cpu())
-    G.train(was_training)
     return torch.cat(out)
