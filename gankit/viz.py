@@ -5,14 +5,22 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
-from torchvision.utils import make_grid
 
 from gankit.data import to_unit
 
 
-def grid_image(images: torch.Tensor, nrow: int = 8):
-    """images (N, C, H, W) in [-1, 1] -> one grid image (H', W', C) in [0, 1] for imshow."""
-    return make_grid(to_unit(images.detach().cpu()), nrow=nrow, padding=2, pad_value=1.0).permute(1, 2, 0).numpy()
+def grid_image(images: torch.Tensor, nrow: int = 8, padding: int = 2):
+    """images (N, C, H, W) in [-1, 1] -> one grid image (H', W', 3) in [0, 1] for imshow: `nrow` images
+    a row, `padding` white pixels around each. torchvision's make_grid does the same, but importing
+    torchvision costs every kernel 2.4 s (it pulls in torch's compiler), a fifth of a graded notebook."""
+    x = to_unit(images.detach().cpu().float()).expand(-1, 3, -1, -1)  # grey -> RGB; RGB unchanged
+    n, _, h, w = x.shape
+    cols = min(nrow, n)
+    rows = -(-n // cols)
+    x = torch.cat([x, x.new_ones(rows * cols - n, 3, h, w)])  # blank tiles fill the last row
+    x = torch.nn.functional.pad(x, (padding, 0, padding, 0), value=1.0)  # each tile's top and left border
+    grid = x.view(rows, cols, 3, h + padding, w + padding).permute(2, 0, 3, 1, 4).reshape(3, rows * (h + padding), -1)
+    return torch.nn.functional.pad(grid, (0, padding, 0, padding), value=1.0).permute(1, 2, 0).numpy()
 
 
 def show_grid(images: torch.Tensor, nrow: int = 8, title: str | None = None, ax=None):

@@ -2,12 +2,13 @@
 `gankit grade` run per test session (conftest.graded_lab): a run costs a course snapshot and two
 worker processes, and each notebook ~10 s, so the tests share them.
 
-Per lab: the solution; the untouched release; the solution as an editor leaves it (reshuffled);
-the catalogue's mistakes in packs; "broken" and "hostile" (tests/hostile.py, PLAN below); and a few
-lab-specific files: Lab 1 a notebook deleting its course; Lab 3 unreadable JSON, a duplicated and a
-deleted test cell, a pack graded three times, a written answer of a student's own; Lab 6 a notebook printing the hidden tests it reads
-from disk and one rebinding torch.allclose and abs. Labs 1, 3, 6, 7 and 9 also hold the attacks on the
-machine and the scores that the sandbox stops (tests/attacks.py), each attack in one of them (ATTACKS).
+Per lab: the solution; the untouched release; the catalogue's mistakes in packs; "broken" and
+"hostile" (tests/hostile.py, PLAN below); and a few lab-specific files: Lab 1 a notebook deleting its
+course; Lab 3 the solution as an editor leaves it (reshuffled), unreadable JSON, a duplicated and a
+deleted test cell, a pack graded twice, a written answer of a student's own; Lab 6 a notebook
+printing the hidden tests it reads from disk and one rebinding torch.allclose and abs. Labs 1, 3, 6,
+7 and 9 also hold the attacks on the machine and the scores that the sandbox stops (tests/attacks.py),
+each attack in one of them (ATTACKS).
 """
 import copy
 
@@ -77,6 +78,10 @@ PLAN = {
 }
 
 
+# restoring emptied test cells by grade id does not depend on the lab: one lab's corpus holds the reshuffled solution
+RESHUFFLED_LAB = "03-vanilla-gan"
+
+
 def reshuffled(solution):
     """The solution as an editor can leave it: new cell ids, every test cell emptied to `pass`, the
     title cell moved to the end, and a cell that prints a megabyte. Nothing an answer needs is lost."""
@@ -134,7 +139,8 @@ def write_corpus(lab, solution, release, folder, port=None):
 
     write(solution, "solution")
     write(release, "untouched")
-    write(reshuffled(solution), "reshuffled")
+    if lab == RESHUFFLED_LAB:
+        write(reshuffled(solution), "reshuffled")
     mod = CATALOGUE[lab]
     packs = mistake_packs(mod.MISTAKES, mod.DEPENDS)
     for i, pack in enumerate(packs):
@@ -142,9 +148,8 @@ def write_corpus(lab, solution, release, folder, port=None):
         for _, gid, old, new, _ in pack:
             nb = apply(nb, gid, old, new)
         write(nb, f"pack-{i}")
-        if i == 0 and lab == "03-vanilla-gan":  # determinism: the same submission three times
-            write(nb, "pack-0-again-1")
-            write(nb, "pack-0-again-2")
+        if i == 0 and lab == "03-vanilla-gan":  # determinism: the same submission twice, in two workers at once
+            write(nb, "pack-0-again")
     broken_plan, hostile_plan = PLAN[lab]
     write(broken(solution, *broken_plan), "broken")
     write(hostile(solution, *hostile_plan), "hostile")

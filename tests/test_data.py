@@ -39,6 +39,25 @@ def test_read_idx_roundtrip(tmp_path):
     assert np.array_equal(data.read_idx(path), arr)
 
 
+def _write_idx(path, arr):
+    header = (0x0800 + arr.ndim).to_bytes(4, "big") + b"".join(n.to_bytes(4, "big") for n in arr.shape)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(header + arr.tobytes())
+
+
+def test_a_torchvision_download_is_read_as_torchvision_reads_it(tmp_path):
+    from torchvision.datasets import MNIST
+
+    rng = np.random.default_rng(0)
+    images, labels = rng.integers(0, 256, (5, 28, 28), dtype=np.uint8), rng.integers(0, 10, 5, dtype=np.uint8)
+    for split in ("train", "test"):  # torchvision wants both splits' files
+        for name, arr in zip(data.TORCHVISION_FILES[split], (images, labels)):
+            _write_idx(tmp_path / name, arr)
+    ours, theirs = data.mnist("test", tmp_path, download=False), MNIST(str(tmp_path), train=False, download=False)
+    assert torch.equal(ours.labels, theirs.targets)
+    assert torch.equal(ours.images, data.to_signed(theirs.data.numpy()))
+
+
 def test_digits_are_28x28_in_range_and_centred():
     s = data.digits()
     assert s.images.shape == (1797, 1, 28, 28) and set(s.labels.unique().tolist()) == set(range(10))

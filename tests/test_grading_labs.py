@@ -9,7 +9,7 @@ import html
 
 import pytest
 
-from grading_corpus import CATALOGUE, MANUAL, lost, points
+from grading_corpus import CATALOGUE, MANUAL, RESHUFFLED_LAB, lost, points
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +34,8 @@ def test_solution_full_marks_and_questions_left_for_the_instructor(graded):
         assert question in row and question in row["reason"]
 
 
-def test_reshuffled_solution_with_emptied_tests_scores_full_marks(graded):
+def test_reshuffled_solution_with_emptied_tests_scores_full_marks(graded_lab):
+    graded = graded_lab(RESHUFFLED_LAB)
     row = graded["rows"]["reshuffled"]
     assert row["score"] == sum(points(graded["solution"]).values()), row["reason"]
 
