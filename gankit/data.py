@@ -183,6 +183,17 @@ def restyle(images: torch.Tensor) -> torch.Tensor:
     return F.max_pool2d(images, 3, stride=1, padding=1)
 
 
+def low_resolution_pairs(images: torch.Tensor, factor: int = 4) -> tuple[torch.Tensor, torch.Tensor]:
+    """(x_LR, x_HR) for Lab 10's super-resolution: x_HR = images (N, C, H, W) in [-1, 1], x_LR the same
+    shrunk `factor` times by antialiased bicubic interpolation (as Ledig et al. made theirs), (N, C, H /
+    factor, W / factor), kept in [-1, 1]."""
+    h, w = images.shape[-2:]
+    if h % factor or w % factor:
+        raise ValueError(f"images of {h}x{w} do not shrink {factor} times evenly: crop them to a multiple of {factor}.")
+    lr = F.interpolate(images, size=(h // factor, w // factor), mode="bicubic", align_corners=False, antialias=True)
+    return lr.clamp(-1, 1), images
+
+
 def unpaired_digits(root: str | Path | None = None, download: bool = True, seed: int = 0) -> tuple[ImageSet, ImageSet]:
     """Lab 5's offline default: X = digits as they are, Y = `restyle`d digits drawn from the other half
     of the set, so that no image in X has its partner in Y (unpaired, as CycleGAN assumes). The labels

@@ -2,7 +2,8 @@
 
 Mode coverage on toy mixtures (Lab 1, reused by Lab 6); Frechet distance (FID), Inception Score,
 KID, the Parzen-window log-likelihood and precision / recall on features (Lab 6); the rank correlation
-of two series (Lab 7: does a loss track FID?).
+of two series (Lab 7: does a loss track FID?); PSNR and SSIM, the pixel metrics of super-resolution
+(Lab 10).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 
 @dataclass(frozen=True)
@@ -189,3 +191,49 @@ def rank_correlation(a, b) -> float:
     ra, rb = (x.argsort().argsort().double() for x in (a, b))
     ra, rb = ra - ra.mean(), rb - rb.mean()
     return float((ra * rb).sum() / (ra.norm() * rb.norm()))
+
+
+def _per_image_mse(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    if x.shape != y.shape or x.dim() != 4:
+        raise ValueError(f"images must be two tensors (N, C, H, W) of one shape, got {tuple(x.shape)} and {tuple(y.shape)}.")
+    return (x.double() - y.double()).pow(2).flatten(1).mean(1)
+
+
+def psnr(x: torch.Tensor, y: torch.Tensor, peak: float = 2.0) -> float:
+    """Mean over images of 10 log10(peak^2 / MSE_i) in dB, for images (N, C, H, W); peak = max - min of
+    the pixel range (2 for [-1, 1]). An image equal to its reference counts as infinitely good."""
+    return (10 * torch.log10(peak ** 2 / _per_image_mse(x, y))).mean().item()
+
+
+def _gaussian_window(sigma: float, radius: int) -> torch.Tensor:
+    t = torch.arange(-radius, radius + 1, dtype=torch.float64)
+    w = torch.exp(-t ** 2 / (2 * sigma ** 2))
+    return w / w.sum()
+
+
+def ssim(x: torch.Tensor, y: torch.Tensor, data_range: float = 2.0, sigma: float = 1.5) -> float:
+    """Mean over images (and channels) of Wang et al.'s SSIM, for images (N, C, H, W) with pixel range
+    `data_range`: local means, variances and covariance under an 11-tap Gaussian window (sigma 1.5),
+
+        SSIM = (2 mu_x mu_y + C1)(2 s_xy + C2) / ((mu_x^2 + mu_y^2 + C1)(s_x^2 + s_y^2 + C2)),
+
+    C1 = (0.01 L)^2, C2 = (0.03 L)^2, averaged where the window lies inside the image (as scikit-image's
+    structural_similarity(gaussian_weights=True, use_sample_covariance=False))."""
+    _per_image_mse(x, y)  # the shape check
+    radius = int(3.5 * sigma + 0.5)
+    w = _gaussian_window(sigma, radius).to(x.device)
+    n, c, h, width = x.shape
+    if min(h, width) <= 2 * radius:
+        raise ValueError(f"images of {h}x{width} are too small for SSIM's {2 * radius + 1}-pixel window.")
+
+    def blur(t):  # separable Gaussian over the valid region, per channel
+        t = t.reshape(n * c, 1, h, width)
+        t = F.conv2d(t, w.view(1, 1, -1, 1))
+        return F.conv2d(t, w.view(1, 1, 1, -1))
+
+    x, y = x.double(), y.double()
+    mu_x, mu_y = blur(x), blur(y)
+    var_x, var_y, cov = blur(x * x) - mu_x ** 2, blur(y * y) - mu_y ** 2, blur(x * y) - mu_x * mu_y
+    c1, c2 = (0.01 * data_range) ** 2, (0.03 * data_range) ** 2
+    s = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / ((mu_x ** 2 + mu_y ** 2 + c1) * (var_x + var_y + c2))
+    return s.flatten(1).mean(1).mean().item()

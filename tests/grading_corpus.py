@@ -7,7 +7,7 @@ Per lab: the solution; the untouched release; the catalogue's mistakes in packs;
 course; Lab 3 the solution as an editor leaves it (reshuffled), unreadable JSON, a duplicated and a
 deleted test cell, a pack graded twice, a written answer of a student's own; Lab 6 a notebook
 printing the hidden tests it reads from disk and one rebinding torch.allclose and abs. Labs 1, 3, 6,
-7 and 9 also hold the attacks on the machine and the scores that the sandbox stops (tests/attacks.py),
+7, 9 and 10 also hold the attacks on the machine and the scores that the sandbox stops (tests/attacks.py),
 each attack in one of them (ATTACKS).
 """
 import copy
@@ -23,6 +23,7 @@ import lab06_mistakes
 import lab07_mistakes
 import lab08_mistakes
 import lab09_mistakes
+import lab10_mistakes
 from attacks import write_attacks
 from hostile import SPY, TAMPER, VANDAL, delegating, infinite_loop, on_gpu, poisoned, stripped, syntax_error, with_cell
 from notebook_edits import answer_cell, apply, mistake_packs
@@ -30,12 +31,13 @@ from notebook_edits import answer_cell, apply, mistake_packs
 CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes, "03-vanilla-gan": lab03_mistakes,
              "04-cgan": lab04_mistakes, "05-cyclegan": lab05_mistakes, "06-evaluation": lab06_mistakes,
              "07-wgan": lab07_mistakes, "08-vae": lab08_mistakes,
-             "09-representations": lab09_mistakes}
+             "09-representations": lab09_mistakes, "10-super-resolution": lab10_mistakes}
 MANUAL = {"01-minimax": ["q-saturation", "q-collapse"], "02-optimal-d": ["q-saturation", "q-two-sample"],
           "03-vanilla-gan": ["q-losses"], "04-cgan": ["q-same-label", "q-l1-and-patch"],
           "05-cyclegan": ["q-cycle", "q-identity", "q-pool"], "06-evaluation": ["q-parzen", "q-is-blind", "q-fid-n"],
           "07-wgan": ["q-clipping", "q-interpolates", "q-tracks"], "08-vae": ["q-blur", "q-parzen-iwae", "q-trade-off"],
-          "09-representations": ["q-unlabelled", "q-matching", "q-codes"]}
+          "09-representations": ["q-unlabelled", "q-matching", "q-codes"],
+          "10-super-resolution": ["q-blur", "q-content", "q-trade-off"]}
 
 # lab: (broken: syntax / loop / nan, hostile: delegated (exercise, code) / shape / dtype / gpu); None: not in this lab.
 # The endless loop only in Labs 1 and 3: how a cell's time limit stops it does not depend on the lab, and it
@@ -75,6 +77,9 @@ PLAN = {
                            (("ex-feature-matching", "from gankit import semisupervised\n"
                                                     "feature_matching_loss = semisupervised.feature_matching_loss"),
                             "ex-unsupervised", "ex-supervised", "ex-information")),
+    "10-super-resolution": (("ex-residual", None, "ex-psnr"),
+                            (("ex-upsampler", "class SubPixelUpsampler(super_resolution.SubPixelUpsampler):\n    pass"),
+                             "ex-content", "ex-g-loss", "ex-step")),
 }
 
 
@@ -121,8 +126,9 @@ def hostile(solution, delegated, shape, dtype, gpu):
 
 # the attacks on the machine and on the scores (tests/attacks.py), each graded in one lab's corpus: what
 # the sandbox stops does not depend on the lab, and every attack notebook costs a run of its own
-ATTACKS = {"01-minimax": ("steal", "memory"), "03-vanilla-gan": ("classmates", "gradebook", "suicide"),
-           "06-evaluation": ("writer", "lingerer"), "07-wgan": ("network",), "09-representations": ("fork",)}
+ATTACKS = {"01-minimax": ("steal",), "03-vanilla-gan": ("classmates", "gradebook", "suicide"),
+           "06-evaluation": ("writer", "lingerer"), "07-wgan": ("network",), "09-representations": ("fork",),
+           "10-super-resolution": ("memory",)}
 ATTACK_LABS = tuple(ATTACKS)
 
 

@@ -1,4 +1,4 @@
-"""Labs 1, 2, 4, 5, 6, 7, 8 and 9: each check passes the solution, fails the release, and names every catalogued mistake."""
+"""Labs 1, 2, 4, 5, 6, 7, 8, 9 and 10: each check passes the solution, fails the release, and names every catalogued mistake."""
 import re
 
 import pytest
@@ -12,9 +12,11 @@ import lab06_mistakes
 import lab07_mistakes
 import lab08_mistakes
 import lab09_mistakes
+import lab10_mistakes
 from gankit import losses, theory
 from gankit.checks import CheckFailed
 from gankit.checks import cgan, cyclegan, evaluation, minimax, optimal_d, representations, vae, wgan
+from gankit.checks import super_resolution as super_resolution_checks
 from notebook_edits import answer_namespace, apply
 
 RUNS = {
@@ -85,10 +87,19 @@ RUNS = {
         "ex-infogan-step": lambda ns: representations.check_infogan_step(ns["infogan_step"]),
         "ex-match": lambda ns: representations.check_match_codes(ns["match_codes"]),
     },
+    "10-super-resolution": {
+        "ex-psnr": lambda ns: super_resolution_checks.check_psnr(ns["psnr"]),
+        "ex-upsampler": lambda ns: super_resolution_checks.check_upsampler(ns["SubPixelUpsampler"]),
+        "ex-residual": lambda ns: super_resolution_checks.check_residual_block(ns["ResidualBlock"]),
+        "ex-content": lambda ns: super_resolution_checks.check_content_loss(ns["content_loss"]),
+        "ex-g-loss": lambda ns: super_resolution_checks.check_g_loss(ns["srgan_g_loss"]),
+        "ex-step": lambda ns: super_resolution_checks.check_srgan_step(ns["srgan_step"]),
+    },
 }
 CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes, "04-cgan": lab04_mistakes,
              "05-cyclegan": lab05_mistakes, "06-evaluation": lab06_mistakes, "07-wgan": lab07_mistakes,
-             "08-vae": lab08_mistakes, "09-representations": lab09_mistakes}
+             "08-vae": lab08_mistakes, "09-representations": lab09_mistakes,
+             "10-super-resolution": lab10_mistakes}
 CASES = [(lab, gid) for lab in RUNS for gid in RUNS[lab]]
 MISTAKES = [(lab, *m) for lab, mod in CATALOGUE.items() for m in mod.MISTAKES]
 
@@ -146,16 +157,23 @@ DELEGATIONS = [
     ("09-representations", "ex-ssgan-step", "def ssgan_step(*args):\n    return semisupervised.ssgan_step(*args)"),
     ("09-representations", "ex-information", "from gankit.infogan import information_loss"),
     ("09-representations", "ex-match", "def match_codes(confusion):\n    return infogan.match_codes(confusion)"),
+    ("10-super-resolution", "ex-psnr", "def psnr(x, y):\n    return metrics.psnr(x, y)"),
+    ("10-super-resolution", "ex-upsampler", "SubPixelUpsampler = super_resolution.SubPixelUpsampler"),
+    ("10-super-resolution", "ex-residual", "class ResidualBlock(super_resolution.ResidualBlock):\n    pass"),
+    ("10-super-resolution", "ex-content", "from gankit.super_resolution import content_loss"),
+    ("10-super-resolution", "ex-g-loss", "def srgan_g_loss(*args, **kwargs):\n"
+                                         "    return super_resolution.srgan_g_loss(*args, **kwargs)"),
+    ("10-super-resolution", "ex-step", "import functools\nsrgan_step = functools.partial(super_resolution.srgan_step)"),
 ]
 
 
 @pytest.mark.parametrize("lab,grade_id,answer", DELEGATIONS, ids=[f"{d[0]}: {d[2].splitlines()[-1].strip()}" for d in DELEGATIONS])
 def test_delegating_to_the_kit_is_caught(lab, grade_id, answer, capsys):
-    from gankit import autoencoders, cyclegan, elbo, infogan, metrics, models, semisupervised, training
+    from gankit import autoencoders, cyclegan, elbo, infogan, metrics, models, semisupervised, super_resolution, training
 
     ns = {"torch": torch, "losses": losses, "theory": theory, "metrics": metrics, "models": models,
           "training": training, "cyclegan": cyclegan, "autoencoders": autoencoders, "elbo": elbo,
-          "semisupervised": semisupervised, "infogan": infogan}
+          "semisupervised": semisupervised, "infogan": infogan, "super_resolution": super_resolution}
     exec(compile(answer, "<student cell>", "exec"), ns)
     with pytest.raises(CheckFailed, match="the kit's own implementation"):
         RUNS[lab][grade_id](ns)

@@ -13,7 +13,8 @@ import torch
 import torch.nn.functional as F
 
 from gankit import infogan, models, semisupervised
-from gankit.checks import representations_steps as steps
+from gankit.checks import representations_steps as variants
+from gankit.checks import steps
 from gankit.checks import CheckFailed, close, forbids, isolated_rng, kit_helpers, name_the_mistake, passed, require, scalar
 
 K = 10
@@ -158,7 +159,7 @@ def check_ssgan_step(ssgan_step) -> None:
 
 def _check_ssgan_step(ssgan_step) -> None:
     torch.manual_seed(0)
-    G0, D0 = steps.TinyG(5), steps.TinyD()
+    G0, D0 = variants.TinyG(5), variants.TinyD()
     g = torch.Generator().manual_seed(5)
     x, z = torch.randn(8, 1, 4, 4, generator=g), torch.rand(8, 5, generator=g)
     y = torch.randint(3, (8,), generator=g)  # the true labels of every row: only the labelled may be read
@@ -176,17 +177,17 @@ def _check_ssgan_step(ssgan_step) -> None:
 
     mistakes = {
         "label leakage: the supervised loss read the labels of every image; pass `labelled` so that only the "
-        "chosen images' labels are seen": steps.ssgan_variant(sup_rows="all"),
+        "chosen images' labels are seen": variants.ssgan_variant(sup_rows="all"),
         "the unsupervised loss on the labelled images only: every real image, labelled or not, is real for "
-        "D(x) = Z / (Z + 1); give it all the rows' logits": steps.ssgan_variant(unsup_rows=lambda m: m),
+        "D(x) = Z / (Z + 1); give it all the rows' logits": variants.ssgan_variant(unsup_rows=lambda m: m),
         "the unsupervised loss on the unlabelled rows only: the labelled images are real images too; give it every "
-        "row's logits": steps.ssgan_variant(unsup_rows=lambda m: ~m),
+        "row's logits": variants.ssgan_variant(unsup_rows=lambda m: ~m),
         "feature matching with the generated side detached: G gets no gradient and never moves":
-            steps.ssgan_variant(g_loss="fm-detached"),
+            variants.ssgan_variant(g_loss="fm-detached"),
         "G trained on the GAN's loss: this lab's G is trained by feature matching on D's features":
-            steps.ssgan_variant(g_loss="gan"),
+            variants.ssgan_variant(g_loss="gan"),
         "G's features taken from before D's update: after opt_d.step(), run D again on x and on G(z) for G's step":
-            steps.ssgan_variant(fm_from_before=True),
+            variants.ssgan_variant(fm_from_before=True),
     }
     steps.named_step(run, semisupervised.ssgan_step, mistakes,
                 "the weights after one iteration differ from the reference's: D descends supervised_loss(logits, y, "
@@ -277,7 +278,7 @@ def check_information_loss(information_loss) -> None:
 @isolated_rng
 def check_infogan_optimizers(infogan_optimizers) -> None:
     """infogan_optimizers(G, D, Q) -> (opt_g, opt_d): Adam(G, lr 1e-3), Adam(D and Q, lr 2e-4), betas (0.5, 0.999)."""
-    G, D, Q = steps.TinyG(5), steps.TinyD(1), steps.TinyQ()
+    G, D, Q = variants.TinyG(5), variants.TinyD(1), variants.TinyQ()
     out = infogan_optimizers(G, D, Q)
     require(isinstance(out, (tuple, list)) and len(out) == 2, "infogan_optimizers must return (opt_g, opt_d).")
     opt_g, opt_d = out
@@ -315,7 +316,7 @@ def check_infogan_step(infogan_step) -> None:
 
 def _check_infogan_step(infogan_step) -> None:
     torch.manual_seed(0)
-    G0, D0, Q0 = steps.TinyG(7), steps.TinyD(1), steps.TinyQ()
+    G0, D0, Q0 = variants.TinyG(7), variants.TinyD(1), variants.TinyQ()
     g = torch.Generator().manual_seed(8)
     real = torch.randn(8, 1, 4, 4, generator=g)
     c, u = torch.randint(3, (8,), generator=g), torch.rand(8, 2, generator=g) * 2 - 1
@@ -333,15 +334,15 @@ def _check_infogan_step(infogan_step) -> None:
 
     mistakes = {
         "the information term given to D's loss only: G must minimise it too (add lam * information_loss to G's loss), "
-        "or nothing makes G's images carry the codes": steps.infogan_variant(info_in_g=False),
+        "or nothing makes G's images carry the codes": variants.infogan_variant(info_in_g=False),
         "the information term given to G's loss only: Q (and D's body) must minimise it too, in D's step on the "
-        "detached fakes, or Q never learns to read the codes": steps.infogan_variant(info_in_d=False),
-        "lam ignored in G's loss: weight the information term by lam in both losses": steps.infogan_variant(lam_in_g=False),
-        "lam ignored in D's loss: weight the information term by lam in both losses": steps.infogan_variant(lam_in_d=False),
+        "detached fakes, or Q never learns to read the codes": variants.infogan_variant(info_in_d=False),
+        "lam ignored in G's loss: weight the information term by lam in both losses": variants.infogan_variant(lam_in_g=False),
+        "lam ignored in D's loss: weight the information term by lam in both losses": variants.infogan_variant(lam_in_d=False),
         "lam ignored: weight the information term by lam in both losses":
-            steps.infogan_variant(lam_in_d=False, lam_in_g=False),
+            variants.infogan_variant(lam_in_d=False, lam_in_g=False),
         "G trained on the saturating loss log(1 - D(G(z))): use the non-saturating -log D(G(z)), BCE against ones":
-            steps.infogan_variant(saturating=True),
+            variants.infogan_variant(saturating=True),
     }
     steps.named_step(run, infogan.infogan_step, mistakes,
                 "the weights after one iteration differ from the reference's: D and Q descend BCE(D(real), 1) + "

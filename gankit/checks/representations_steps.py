@@ -1,5 +1,5 @@
-"""Lab 9's training-step checks' tools: tiny stand-in networks, an SGD that notes leftover gradients,
-and the kit's two steps with one typical mistake each (the weights after one iteration name it)."""
+"""Lab 9's training-step checks' tools: tiny stand-in networks and the kit's two steps with one
+typical mistake each (the weights after one iteration name it; gankit.checks.steps compares them)."""
 from __future__ import annotations
 
 import torch
@@ -7,7 +7,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from gankit import infogan, semisupervised
-from gankit.checks import CheckFailed
 
 
 class TinyD(nn.Module):
@@ -40,49 +39,6 @@ class TinyQ(nn.Module):
     def forward(self, h):
         out = self.net(h)
         return out[:, :self.k], out[:, self.k:]
-
-
-class SGD(torch.optim.SGD):
-    """SGD that notes, at each zero_grad, whether its parameters held gradients: G's optimiser finding
-    gradients at its first zero_grad means D's step ran its backward through G."""
-
-    def __init__(self, params, lr: float = 0.5):
-        super().__init__(params, lr=lr)
-        self.had_gradients = []
-
-    def zero_grad(self, set_to_none: bool = True):
-        self.had_gradients.append(any(p.grad is not None and bool(p.grad.abs().sum() > 0)
-                                      for group in self.param_groups for p in group["params"]))
-        super().zero_grad(set_to_none)
-
-
-NOT_DETACHED = ("fakes not detached in D's step: its backward runs through G as well (wasted work, G's .grad "
-                 "filled, and G's own backward then finds the graph freed); give D G(z).detach() there")
-
-
-def call_step(step, *args):
-    try:
-        return step(*args)
-    except RuntimeError as e:
-        if "backward through the graph a second time" in str(e):
-            raise CheckFailed(NOT_DETACHED + ".") from None
-        raise
-
-
-def flat(*nets) -> torch.Tensor:
-    return torch.cat([p.detach().flatten() for net in nets for p in net.parameters()])
-
-
-def named_step(run, reference, mistakes: dict, what: str) -> None:
-    """run(step) -> the weights after one iteration; the student's step is `run(None)`. Names the
-    mistake whose variant gives the same weights, or says which weights differ."""
-    got, want = run(None), run(reference)
-    if torch.allclose(got, want, atol=1e-6):
-        return
-    for message, variant in mistakes.items():
-        if torch.allclose(got, run(variant), atol=1e-6):
-            raise CheckFailed(message + ".")
-    raise CheckFailed(what)
 
 
 def ssgan_variant(unsup_rows=None, g_loss="fm", fm_from_before=False, sup_rows="labelled"):
