@@ -193,16 +193,17 @@ def rank_correlation(a, b) -> float:
     return float((ra * rb).sum() / (ra.norm() * rb.norm()))
 
 
-def _per_image_mse(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+def _check_pair(x: torch.Tensor, y: torch.Tensor) -> None:
     if x.shape != y.shape or x.dim() != 4:
         raise ValueError(f"images must be two tensors (N, C, H, W) of one shape, got {tuple(x.shape)} and {tuple(y.shape)}.")
-    return (x.double() - y.double()).pow(2).flatten(1).mean(1)
 
 
 def psnr(x: torch.Tensor, y: torch.Tensor, peak: float = 2.0) -> float:
     """Mean over images of 10 log10(peak^2 / MSE_i) in dB, for images (N, C, H, W); peak = max - min of
     the pixel range (2 for [-1, 1]). An image equal to its reference counts as infinitely good."""
-    return (10 * torch.log10(peak ** 2 / _per_image_mse(x, y))).mean().item()
+    _check_pair(x, y)
+    mse = (x.double() - y.double()).pow(2).flatten(1).mean(1)  # MSE_i, (N,)
+    return (10 * torch.log10(peak ** 2 / mse)).mean().item()
 
 
 def _gaussian_window(sigma: float, radius: int) -> torch.Tensor:
@@ -219,7 +220,7 @@ def ssim(x: torch.Tensor, y: torch.Tensor, data_range: float = 2.0, sigma: float
 
     C1 = (0.01 L)^2, C2 = (0.03 L)^2, averaged where the window lies inside the image (as scikit-image's
     structural_similarity(gaussian_weights=True, use_sample_covariance=False))."""
-    _per_image_mse(x, y)  # the shape check
+    _check_pair(x, y)
     radius = int(3.5 * sigma + 0.5)
     w = _gaussian_window(sigma, radius).to(x.device)
     n, c, h, width = x.shape

@@ -25,6 +25,7 @@ from gankit.runtime import device as pick_device
 from gankit.training import Checkpoint, History, evaluating, run_loop
 
 FACTOR = 4
+ADV_WEIGHT = 1e-3  # the paper's weight of the adversarial term against the content loss
 
 
 def bicubic(lr: torch.Tensor, factor: int = FACTOR) -> torch.Tensor:
@@ -154,7 +155,7 @@ def content_loss(phi: nn.Module, sr: torch.Tensor, hr: torch.Tensor) -> torch.Te
     return F.mse_loss(phi(sr), target)
 
 
-def srgan_g_loss(D: nn.Module, phi: nn.Module, sr: torch.Tensor, hr: torch.Tensor, adv_weight: float = 1e-3) -> torch.Tensor:
+def srgan_g_loss(D: nn.Module, phi: nn.Module, sr: torch.Tensor, hr: torch.Tensor, adv_weight: float = ADV_WEIGHT) -> torch.Tensor:
     """l_SR = l_content + adv_weight * (-log D(sr)), the adversarial term non-saturating, on D's logits."""
     logit = D(sr)
     return content_loss(phi, sr, hr) + adv_weight * F.binary_cross_entropy_with_logits(logit, torch.ones_like(logit))
@@ -168,7 +169,7 @@ def d_loss(D: nn.Module, sr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
 
 
 def srgan_step(G: nn.Module, D: nn.Module, opt_g, opt_d, lr: torch.Tensor, hr: torch.Tensor, phi: nn.Module,
-               adv_weight: float = 1e-3) -> dict:
+               adv_weight: float = ADV_WEIGHT) -> dict:
     """One SRGAN iteration: D on real hr against G(lr), then G on the perceptual loss (D not stepped)."""
     sr = G(lr)
     loss_d = d_loss(D, sr, hr)
@@ -194,7 +195,7 @@ def mse_step(G: nn.Module, opt_g, lr: torch.Tensor, hr: torch.Tensor) -> dict:
 # ---- training and upscaling ----------------------------------------------------------------------
 
 def train_sr(G: nn.Module, lr_images: torch.Tensor, hr_images: torch.Tensor, *, steps: int, D: nn.Module | None = None,
-             phi: nn.Module | None = None, step_fn=srgan_step, adv_weight: float = 1e-3, batch_size: int = 64,
+             phi: nn.Module | None = None, step_fn=srgan_step, adv_weight: float = ADV_WEIGHT, batch_size: int = 64,
              learning_rate: float = 1e-4, fixed: torch.Tensor | None = None, device=None, seed: int = 0,
              snapshot_every: int = 100, checkpoint: str | Path | None = None, checkpoint_every: int = 500,
              progress: bool = True, max_seconds: float | None = None, desc: str = "training") -> History:

@@ -144,12 +144,12 @@ def test_training_snapshots_the_fixed_images_and_resumes_exactly(tmp_path, gan):
             return sr.SRResNet(channels=4, blocks=1), (sr.SRDiscriminator(width=4) if gan else None)
 
         options = {"batch_size": 8, "device": "cpu", "progress": False, "checkpoint": checkpoint, "snapshot_every": 3,
-                   "D": None, "phi": None}
+                   "phi": phi if gan else None}
         if end is not None:  # an interrupted run
             G, D = fresh()
-            sr.train_sr(G, lr, hr, **{**options, "D": D, "phi": phi if gan else None}, steps=end)
+            sr.train_sr(G, lr, hr, D=D, steps=end, **options)
         G, D = fresh()
-        h = sr.train_sr(G, lr, hr, **{**options, "D": D, "phi": phi if gan else None}, steps=steps)
+        h = sr.train_sr(G, lr, hr, D=D, steps=steps, **options)
         nets = (G, D) if gan else (G,)
         return h, torch.cat([p.detach().flatten() for net in nets for p in net.parameters()])
 

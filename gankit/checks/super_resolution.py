@@ -2,7 +2,7 @@
 
 PSNR on closed forms (a constant error of 0.2 on images in [-1, 1] is 20 dB); the upsampler on
 crafted weights whose output spells out the sub-pixel layout; the residual block with its
-convolutions zeroed (only the skip remains) and against the kit's block with the same weights; the
+convolutions zeroed (only the skip remains) and against its own layers composed in order; the
 two losses on stand-in networks in float64 (values and the gradient reaching the upscaled images);
 the step on tiny networks against the kit's step and each mistake's variant.
 """
@@ -20,8 +20,6 @@ from gankit import super_resolution as sr
 from gankit.checks import CheckFailed, close, forbids, isolated_rng, kit_helpers, name_the_mistake, passed, require, scalar
 from gankit.checks import steps
 from gankit.checks import super_resolution_nets as stand_ins
-from gankit.checks.super_resolution_nets import ADV_WEIGHT
-
 
 
 def _number(value, name: str) -> float:
@@ -285,7 +283,7 @@ def _check_g_loss(srgan_g_loss) -> None:
     up.requires_grad_()
     got = scalar(srgan_g_loss(D, phi, up, hr), "srgan_g_loss")
 
-    def loss(weight=ADV_WEIGHT, adv=None, content=True, images=up):
+    def loss(weight=sr.ADV_WEIGHT, adv=None, content=True, images=up):
         logit = D(images)
         a = F.binary_cross_entropy_with_logits(logit, torch.ones_like(logit)) if adv is None else adv(logit)
         return (sr.content_loss(phi, up, hr) if content else 0) + weight * a
@@ -358,7 +356,7 @@ def _check_srgan_step(srgan_step) -> None:
         "G trained on pixel MSE: SRGAN's G descends srgan_g_loss(D, phi, sr, hr, adv_weight)":
             stand_ins.variant(g_loss="pixels"),
         "adv_weight not passed on to srgan_g_loss: the step's weight must reach the loss":
-            stand_ins.variant(weight=ADV_WEIGHT),
+            stand_ins.variant(weight=sr.ADV_WEIGHT),
     }
     steps.named_step(run, sr.srgan_step, mistakes,
                      "the weights after one iteration differ from the reference's: D descends BCE(D(hr), 1) + "

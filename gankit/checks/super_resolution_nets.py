@@ -8,8 +8,6 @@ from torch import nn
 
 from gankit import super_resolution as sr
 
-ADV_WEIGHT = 1e-3  # the paper's weight of the adversarial term
-
 
 class ModalPhi(nn.Sequential):
     """A feature network with BatchNorm and dropout: what it computes depends on its mode."""
@@ -59,7 +57,7 @@ class TinyG(nn.Module):
 
 def variant(g_loss="perceptual", swapped=False, d_on_real_only=False, weight=None):
     """The kit's srgan_step with one thing changed, for naming the mistakes."""
-    def step(G, D, opt_g, opt_d, lr, hr, phi, adv_weight=ADV_WEIGHT):
+    def step(G, D, opt_g, opt_d, lr, hr, phi, adv_weight=sr.ADV_WEIGHT):
         up = G(lr)
         real, fake = D(hr), D(up.detach())
         ones, zeros = torch.ones_like(real), torch.zeros_like(fake)
