@@ -261,3 +261,89 @@ def cyclegan_dataset(name: str, split: str = "train", size: int = 64, root: str 
                                     "download=True where the internet is reachable, or use gankit.data.unpaired_digits().")
         _download_cyclegan(name, folder)
     return _read_folder(folder / f"{split}A", size, limit), _read_folder(folder / f"{split}B", size, limit)
+
+
+# ---- MNIST-M (Lab 11): digits blended over colour photos, as Ganin et al. (2016) made it -------------
+
+BSDS500_URL = "https://www2.eecs.berkeley.edu/Research/Projects/CS/vision/grouping/BSR/BSR_bsds500.tgz"
+BSDS500_IMAGES = {"train": 200, "test": 200}  # photos in BSR/BSDS500/data/images/{train,test}
+
+
+def sample_photos() -> torch.Tensor:
+    """The two colour photos that ship inside scikit-learn (a temple in China, a flower; 427x640), as
+    (2, 3, 427, 640) in [0, 1]: MNIST-M's offline backgrounds."""
+    from sklearn.datasets import load_sample_images
+
+    return torch.stack([torch.tensor(im).permute(2, 0, 1).float() / 255.0 for im in load_sample_images().images])
+
+
+def bsds500_photos(split: str = "train", root: str | Path | None = None, download: bool = True) -> list[torch.Tensor]:
+    """The BSDS500 photos Ganin et al. cut MNIST-M's backgrounds from (`split`'s 200, each (3, H, W) in
+    [0, 1]), downloaded once into root/bsds500 and counted."""
+    import tarfile
+    import urllib.request
+    from PIL import Image
+
+    if split not in BSDS500_IMAGES:
+        raise ValueError(f"split must be 'train' or 'test', not {split!r}")
+    root = Path(root).expanduser() if root is not None else default_root()
+    folder = root / "bsds500" / "BSR" / "BSDS500" / "data" / "images" / split
+    if not folder.is_dir():
+        if not download:
+            raise DataNotFoundError(f"{folder} is missing and download=False: download where the internet is reachable "
+                                    "(Colab), or use the offline backgrounds: photos=\"sklearn\".")
+        archive = root / "bsds500" / "BSR_bsds500.tgz"
+        archive.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            urllib.request.urlretrieve(BSDS500_URL, archive)
+            with tarfile.open(archive) as t:
+                t.extractall(archive.parent, filter="data")
+        except Exception as e:  # no network, a truncated archive
+            raise DataNotFoundError(f"could not download BSDS500 from {BSDS500_URL} ({type(e).__name__}: {e}); it needs "
+                                    "internet (Colab has it). Offline, use photos=\"sklearn\".") from e
+        finally:
+            archive.unlink(missing_ok=True)
+    files = sorted(folder.glob("*.jpg"))
+    if len(files) != BSDS500_IMAGES[split]:
+        raise DataNotFoundError(f"{folder} holds {len(files)} photos, BSDS500 has {BSDS500_IMAGES[split]}: the download "
+                                f"is incomplete; delete {root / 'bsds500'} and run again.")
+    photos = []
+    for p in files:
+        with Image.open(p) as im:
+            photos.append(torch.from_numpy(np.asarray(im.convert("RGB"), dtype=np.float32)).permute(2, 0, 1) / 255.0)
+    return photos
+
+
+def blend_over_photos(images: torch.Tensor, photos, seed: int) -> torch.Tensor:
+    """MNIST-M's recipe: each digit (N, 1, H, W) in [-1, 1] binarised (pixel > 0) and blended with a random
+    HxW crop of a random photo by the absolute difference |crop - digit|, per channel: (N, 3, H, W) in [-1, 1].
+    `photos`: (3, h, w) tensors in [0, 1] of any sizes; `seed` fixes the photos and the crops."""
+    g = torch.Generator().manual_seed(seed)
+    n, _, h, w = images.shape
+    which = torch.randint(len(photos), (n,), generator=g)
+    crops = torch.empty(n, 3, h, w)
+    for i, p in enumerate(which.tolist()):
+        top = int(torch.randint(photos[p].shape[1] - h + 1, (1,), generator=g))
+        left = int(torch.randint(photos[p].shape[2] - w + 1, (1,), generator=g))
+        crops[i] = photos[p][:, top:top + h, left:left + w]
+    digit = (images > 0).float()  # 1 on the strokes: they invert the photo there
+    return (crops - digit).abs() * 2 - 1
+
+
+def mnist_m(split: str = "train", photos: str = "sklearn", limit: int | None = None, root: str | Path | None = None,
+            download: bool = True, digits_name: str = "auto") -> ImageSet:
+    """MNIST-M of `split`: the split's MNIST digits (the offline 5k for "train", the 10k test set for "test";
+    scikit-learn's digits where MNIST is missing) blended over crops of colour photos. photos="sklearn"
+    (offline: scikit-learn's two photos for both splits) or "bsds500" (Ganin et al.'s: BSDS500's train
+    photos for the train split, its test photos for the test split; downloaded). At most `limit` digits,
+    a random subset. Seeds (the subset, the photos, the crops): 1 train, 2 test."""
+    if photos not in ("sklearn", "bsds500"):
+        raise ValueError(f"photos must be 'sklearn' (offline) or 'bsds500' (downloaded), not {photos!r}")
+    seed = {"train": 1, "test": 2}[split]
+    source = load_images(digits_name, split, root, download)
+    if limit is not None and limit < len(source.labels):
+        keep = torch.randperm(len(source.labels), generator=torch.Generator().manual_seed(seed))[:limit]
+        source = ImageSet(source.images[keep], source.labels[keep], f"{source.name}, {limit} of them")
+    backgrounds = list(sample_photos()) if photos == "sklearn" else bsds500_photos(split, root, download)
+    blended = blend_over_photos(source.images, backgrounds, seed=seed)
+    return ImageSet(blended, source.labels, f"MNIST-M ({photos} photos) of {source.name}")

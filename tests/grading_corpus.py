@@ -24,6 +24,7 @@ import lab07_mistakes
 import lab08_mistakes
 import lab09_mistakes
 import lab10_mistakes
+import lab11_mistakes
 from attacks import write_attacks
 from hostile import SPY, TAMPER, VANDAL, delegating, infinite_loop, on_gpu, poisoned, stripped, syntax_error, with_cell
 from notebook_edits import answer_cell, apply, mistake_packs
@@ -31,13 +32,15 @@ from notebook_edits import answer_cell, apply, mistake_packs
 CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes, "03-vanilla-gan": lab03_mistakes,
              "04-cgan": lab04_mistakes, "05-cyclegan": lab05_mistakes, "06-evaluation": lab06_mistakes,
              "07-wgan": lab07_mistakes, "08-vae": lab08_mistakes,
-             "09-representations": lab09_mistakes, "10-super-resolution": lab10_mistakes}
+             "09-representations": lab09_mistakes, "10-super-resolution": lab10_mistakes,
+             "11-domains": lab11_mistakes}
 MANUAL = {"01-minimax": ["q-saturation", "q-collapse"], "02-optimal-d": ["q-saturation", "q-two-sample"],
           "03-vanilla-gan": ["q-losses"], "04-cgan": ["q-same-label", "q-l1-and-patch"],
           "05-cyclegan": ["q-cycle", "q-identity", "q-pool"], "06-evaluation": ["q-parzen", "q-is-blind", "q-fid-n"],
           "07-wgan": ["q-clipping", "q-interpolates", "q-tracks"], "08-vae": ["q-blur", "q-parzen-iwae", "q-trade-off"],
           "09-representations": ["q-unlabelled", "q-matching", "q-codes"],
-          "10-super-resolution": ["q-blur", "q-content", "q-trade-off"]}
+          "10-super-resolution": ["q-blur", "q-content", "q-trade-off"],
+          "11-domains": ["q-no-labels", "q-source-term", "q-star"]}
 
 # lab: (broken: syntax / loop / nan, hostile: delegated (exercise, code) / shape / dtype / gpu); None: not in this lab.
 # The endless loop only in Labs 1 and 3: how a cell's time limit stops it does not depend on the lab, and it
@@ -80,6 +83,11 @@ PLAN = {
     "10-super-resolution": (("ex-residual", None, "ex-psnr"),
                             (("ex-upsampler", "class SubPixelUpsampler(super_resolution.SubPixelUpsampler):\n    pass"),
                              "ex-content", "ex-g-loss", "ex-step")),
+    "11-domains": (("ex-domain-code", None, "ex-task"),
+                   (("ex-accuracy", "from gankit import pixelda\n"
+                                    "def accuracy_on_target(T, mnist_m):\n"
+                                    "    return pixelda.target_accuracy(T, *mnist_m['test'][:2])"),
+                    "ex-star-d-loss", "ex-noise", "ex-star-g-loss")),
 }
 
 

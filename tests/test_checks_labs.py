@@ -1,4 +1,4 @@
-"""Labs 1, 2, 4, 5, 6, 7, 8, 9 and 10: each check passes the solution, fails the release, and names every catalogued mistake."""
+"""Labs 1, 2, 4, 5, 6, 7, 8, 9, 10 and 11: each check passes the solution, fails the release, and names every catalogued mistake."""
 import re
 
 import pytest
@@ -13,9 +13,10 @@ import lab07_mistakes
 import lab08_mistakes
 import lab09_mistakes
 import lab10_mistakes
+import lab11_mistakes
 from gankit import losses, theory
 from gankit.checks import CheckFailed
-from gankit.checks import cgan, cyclegan, evaluation, minimax, optimal_d, representations, vae, wgan
+from gankit.checks import cgan, cyclegan, domains, evaluation, minimax, optimal_d, representations, vae, wgan
 from gankit.checks import super_resolution as super_resolution_checks
 from notebook_edits import answer_namespace, apply
 
@@ -95,11 +96,20 @@ RUNS = {
         "ex-g-loss": lambda ns: super_resolution_checks.check_g_loss(ns["srgan_g_loss"]),
         "ex-step": lambda ns: super_resolution_checks.check_srgan_step(ns["srgan_step"]),
     },
+    "11-domains": {
+        "ex-accuracy": lambda ns: domains.check_accuracy(ns["accuracy_on_target"]),
+        "ex-noise": lambda ns: domains.check_with_noise(ns["with_noise"]),
+        "ex-task": lambda ns: domains.check_task_loss(ns["task_loss"]),
+        "ex-da-step": lambda ns: domains.check_pixelda_step(ns["pixelda_step"]),
+        "ex-domain-code": lambda ns: domains.check_with_domain(ns["with_domain"]),
+        "ex-star-d-loss": lambda ns: domains.check_star_d_loss(ns["stargan_d_loss"]),
+        "ex-star-g-loss": lambda ns: domains.check_star_g_loss(ns["stargan_g_loss"]),
+    },
 }
 CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes, "04-cgan": lab04_mistakes,
              "05-cyclegan": lab05_mistakes, "06-evaluation": lab06_mistakes, "07-wgan": lab07_mistakes,
              "08-vae": lab08_mistakes, "09-representations": lab09_mistakes,
-             "10-super-resolution": lab10_mistakes}
+             "10-super-resolution": lab10_mistakes, "11-domains": lab11_mistakes}
 CASES = [(lab, gid) for lab in RUNS for gid in RUNS[lab]]
 MISTAKES = [(lab, *m) for lab, mod in CATALOGUE.items() for m in mod.MISTAKES]
 
@@ -164,16 +174,27 @@ DELEGATIONS = [
     ("10-super-resolution", "ex-g-loss", "def srgan_g_loss(*args, **kwargs):\n"
                                          "    return super_resolution.srgan_g_loss(*args, **kwargs)"),
     ("10-super-resolution", "ex-step", "import functools\nsrgan_step = functools.partial(super_resolution.srgan_step)"),
+    ("11-domains", "ex-accuracy", "def accuracy_on_target(T, mnist_m):\n"
+                                  "    return pixelda.target_accuracy(T, *mnist_m['test'][:2])"),
+    ("11-domains", "ex-noise", "with_noise = pixelda.with_noise"),
+    ("11-domains", "ex-task", "from gankit.pixelda import task_loss"),
+    ("11-domains", "ex-da-step", "def pixelda_step(*args):\n    return pixelda.step(*args)"),
+    ("11-domains", "ex-domain-code", "def with_domain(x, c, k):\n"
+                                     "    return torch.cat([x, models.label_planes(c, k, x.shape[2:])], 1)"),
+    ("11-domains", "ex-star-d-loss", "stargan_d_loss = stargan.d_loss"),
+    ("11-domains", "ex-star-g-loss", "import functools\nstargan_g_loss = functools.partial(stargan.g_loss)"),
 ]
 
 
 @pytest.mark.parametrize("lab,grade_id,answer", DELEGATIONS, ids=[f"{d[0]}: {d[2].splitlines()[-1].strip()}" for d in DELEGATIONS])
 def test_delegating_to_the_kit_is_caught(lab, grade_id, answer, capsys):
-    from gankit import autoencoders, cyclegan, elbo, infogan, metrics, models, semisupervised, super_resolution, training
+    from gankit import (autoencoders, cyclegan, elbo, infogan, metrics, models, pixelda, semisupervised, stargan,
+                        super_resolution, training)
 
     ns = {"torch": torch, "losses": losses, "theory": theory, "metrics": metrics, "models": models,
           "training": training, "cyclegan": cyclegan, "autoencoders": autoencoders, "elbo": elbo,
-          "semisupervised": semisupervised, "infogan": infogan, "super_resolution": super_resolution}
+          "semisupervised": semisupervised, "infogan": infogan, "super_resolution": super_resolution,
+          "pixelda": pixelda, "stargan": stargan}
     exec(compile(answer, "<student cell>", "exec"), ns)
     with pytest.raises(CheckFailed, match="the kit's own implementation"):
         RUNS[lab][grade_id](ns)
