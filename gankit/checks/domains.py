@@ -163,7 +163,7 @@ def _check_pixelda_step(pixelda_step) -> None:
 def check_accuracy(accuracy_on_target) -> None:
     """accuracy_on_target(T, mnist_m) = the fraction of mnist_m["test"] that T (in eval mode, its mode
     restored after) classifies right."""
-    torch.manual_seed(12)
+    torch.manual_seed(112)
     T = stand_ins.ModalClassifier().double()
     test = data.ImageSet(stand_ins.images(13, n=40), stand_ins.labels(14, n=40), "test")
     train = data.ImageSet(stand_ins.images(15, n=40), stand_ins.labels(16, n=40), "train")
