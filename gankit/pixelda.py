@@ -146,16 +146,24 @@ def _adam(*nets: nn.Module, lr: float) -> torch.optim.Adam:
     return torch.optim.Adam([p for net in nets for p in net.parameters()], lr=lr, betas=(0.5, 0.999))
 
 
+def _judged(stats: dict, T: nn.Module, judge: tuple | None, judge_every: int, done: int) -> dict:
+    """stats, plus T's held-out accuracy and the iteration it was taken at every judge_every iterations."""
+    if judge is None or done % judge_every:
+        return stats
+    return stats | {"target_accuracy": target_accuracy(T, *judge), "judged_at": done}
+
+
 def train_classifier(T: nn.Module, images: torch.Tensor, labels: torch.Tensor, *, steps: int, batch_size: int = 64,
-                     lr: float = 1e-3, device=None, seed: int = 0, progress: bool = True,
-                     desc: str = "classifier") -> History:
+                     lr: float = 1e-3, judge: tuple | None = None, judge_every: int = 250, device=None, seed: int = 0,
+                     progress: bool = True, desc: str = "classifier") -> History:
     """T alone on labelled images (N, C, 28, 28): the source-only baseline (MNIST, through gray_to_rgb) and the
-    target-only reference (MNIST-M's labels, which PixelDA never reads)."""
+    target-only reference (MNIST-M's labels, which PixelDA never reads). `judge` as `train`."""
     dev = pick_device() if device is None else torch.device(device)
     T.to(dev).train()
     opt = torch.optim.Adam(T.parameters(), lr=lr)
     x, y = images.to(dev), labels.to(dev)
     rng = torch.Generator().manual_seed(seed)
+    history = History()
 
     def one_step() -> dict:
         idx = torch.randint(len(x), (batch_size,), generator=rng).to(dev)
@@ -163,9 +171,9 @@ def train_classifier(T: nn.Module, images: torch.Tensor, labels: torch.Tensor, *
         opt.zero_grad()
         loss.backward()
         opt.step()
-        return {"g_loss": loss.item()}
+        return _judged({"g_loss": loss.item()}, T, judge, judge_every, len(history.step) + 1)
 
-    return run_loop(History(), 0, steps, one_step, lambda s: None, lambda s: None, snapshot_every=steps,
+    return run_loop(history, 0, steps, one_step, lambda s: None, lambda s: None, snapshot_every=steps,
                     checkpoint_every=steps + 1, max_seconds=None, progress=progress, desc=desc,
                     postfix=lambda s: {"loss": f"{s['g_loss']:.3f}"})
 
@@ -198,9 +206,7 @@ def train(G: nn.Module, D: nn.Module, T: nn.Module, source: torch.Tensor, labels
         z = torch.randn(batch_size, G.project.in_features, generator=rng).to(dev)
         with seeded_noise(rng, dev):  # D's dropout: a resumed run draws what an uninterrupted one would
             stats = step_fn(G, D, T, opt_g, opt_d, x_s[i], y_s[i], x_t[j], z, task_weight)
-        if judge is not None and (len(history.step) + 1) % judge_every == 0:
-            stats = stats | {"target_accuracy": target_accuracy(T, *judge), "judged_at": len(history.step) + 1}
-        return stats
+        return _judged(stats, T, judge, judge_every, len(history.step) + 1)
 
     def snapshot(step_no: int) -> None:
         history.snapshot_steps.append(step_no)
