@@ -68,7 +68,7 @@ def stargan_run(args) -> None:
     x, c, y = stargan.domain_digits(digits.images, digits.labels, seed=0)
     x_test, c_test, y_test = stargan.domain_digits(test.images[:2000], test.labels[:2000], seed=1)
     print(f"\nStarGAN: {len(c)} training images in the domains {', '.join(stargan.DOMAINS)}; {len(c_test)} judged")
-    judges = stargan.train_judges(x, c, y, steps=600, device="cpu", seed=args.seed)
+    judges = stargan.train_judges(x, c, y, device="cpu", seed=args.seed)
     torch.manual_seed(args.seed)
     G, D = stargan.Generator(), stargan.Discriminator()
     rows, t = [], time.perf_counter()

@@ -221,10 +221,12 @@ def report(G: nn.Module, images: torch.Tensor, domains: torch.Tensor, digits: to
             "digit_judge_on_real": reads(judges["digit"], images, digits)}
 
 
-def train_judges(images: torch.Tensor, domains: torch.Tensor, digits: torch.Tensor, *, steps: int = 600, device=None,
+def train_judges(images: torch.Tensor, domains: torch.Tensor, digits: torch.Tensor, *, steps: int = 2000, device=None,
                  seed: int = 0, progress: bool = True) -> dict:
     """Two small CNNs trained on real domain images (the held-out measure of a translation): one reads the
-    domain, one reads the digit whatever the domain. {"domain": ..., "digit": ...}."""
+    domain, one reads the digit whatever the domain. {"domain": ..., "digit": ...}. 2,000 steps: after 600
+    the digit judge read 91-95 % of real held-out digits per domain, after 2,000 94-98 %, and a weak judge
+    blames the translations for its own misreadings."""
     from gankit.pixelda import TaskClassifier, train_classifier
 
     judges = {}
