@@ -91,7 +91,7 @@ def stargan_run(args) -> None:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--da-steps", type=int, default=1000)
-    p.add_argument("--star-steps", type=int, default=1000)
+    p.add_argument("--star-steps", type=int, default=2000)
     p.add_argument("--judge-every", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--photos", default="sklearn", choices=["sklearn", "bsds500"])

@@ -1,4 +1,4 @@
-"""The `gankit` command: demo, release, grade, merge, export, publish, train-classifier."""
+"""The `gankit` command: demo, release, grade, merge, export, publish, projects, similarity, train-classifier."""
 from __future__ import annotations
 
 import argparse
@@ -108,6 +108,28 @@ def publish(args) -> None:
               f"(e.g. {in_package[0]}); `gankit grade` does not let an exercise score by calling it")
 
 
+def projects(args) -> None:
+    from gankit.grading.proposals import assign, read_proposals, report, write_assignments
+
+    outcomes = assign(read_proposals(args.proposals))
+    print(report(outcomes))
+    if args.out:
+        write_assignments(outcomes, args.out)
+        print(f"wrote {Path(args.out).resolve()}")
+
+
+def similarity(args) -> None:
+    from gankit.grading.similarity import similarity as rank
+
+    pairs = rank(args.submissions, args.lab, args.out, top=args.top, project=args.project,
+                 use_release=not args.no_release)
+    print(f"{'rank':>4}  {'score':>5}  pair")
+    for n, p in enumerate(pairs[:args.top], 1):
+        print(f"{n:>4}  {p.score:>5.0%}  {p.a} and {p.b} ({p.share_a:.0%} / {p.share_b:.0%}, {p.tokens} tokens)")
+    out = Path(args.out)
+    print(f"wrote {out / 'similarity.csv'} ({len(pairs)} pairs) and {out / 'similarity.html'} (the top {args.top})")
+
+
 def train_classifier(args) -> None:
     from gankit.classifier import build_weights
 
@@ -189,6 +211,24 @@ def main(argv=None) -> int:
                    help="the repository the published tree will live in: its badges and set-up cells point there "
                         "(default: [tool.gankit] of pyproject.toml)")
     u.set_defaults(run=publish)
+
+    j = sub.add_parser("projects", help="give out the course project's data sets, first come first served")
+    j.add_argument("proposals", metavar="PROPOSALS.csv",
+                   help="columns: group, members, plan A, plan B, submitted-at (e.g. 2026-10-05 14:30)")
+    j.add_argument("--out", default=None, metavar="FILE.csv", help="also write the assignments to this CSV")
+    j.set_defaults(run=projects)
+
+    s = sub.add_parser("similarity", help="rank pairs of submissions by the code they share (copy detection)")
+    s.add_argument("submissions", metavar="SUBMISSIONS",
+                   help="the LMS's download (a .zip or a folder, named as for `gankit grade`)")
+    s.add_argument("--lab", default="12-project",
+                   help="the lab they submitted, whose release (shared by everyone) does not count "
+                        "(default: 12-project, the course project)")
+    s.add_argument("--out", default="similarity", help="where similarity.csv and similarity.html go (default: similarity)")
+    s.add_argument("--top", type=int, default=10, help="pairs shown and put side by side (default: 10)")
+    s.add_argument("--no-release", action="store_true", help="compare everything, the release's code too")
+    s.add_argument("--project", default=None, help="the course repository (default: found from here)")
+    s.set_defaults(run=similarity)
 
     c = sub.add_parser("train-classifier", help="rebuild the shipped digit classifier's weights (needs MNIST)")
     c.add_argument("--out", default=str(Path(__file__).parent / "weights" / "digit_classifier.pt"))

@@ -88,10 +88,10 @@ class DCGANGenerator(nn.Module):
     """DCGAN guidelines (Radford et al.): project and reshape z, upsample by fractionally strided
     convolutions, fewer channels at higher resolution, BatchNorm and ReLU, tanh output.
 
-    z (N, z_dim) -> (N, 2 ngf, 7, 7) -> (N, ngf, 14, 14) -> (N, 1, 28, 28).
+    z (N, z_dim) -> (N, 2 ngf, 7, 7) -> (N, ngf, 14, 14) -> (N, channels, 28, 28).
     """
 
-    def __init__(self, z_dim: int = 64, ngf: int = 32):
+    def __init__(self, z_dim: int = 64, ngf: int = 32, channels: int = 1):
         super().__init__()
         self.z_dim = z_dim
         self.project = nn.Sequential(
@@ -104,7 +104,7 @@ class DCGANGenerator(nn.Module):
             nn.ConvTranspose2d(2 * ngf, ngf, 4, stride=2, padding=1, bias=False),  # 7 -> 14
             nn.BatchNorm2d(ngf),
             nn.ReLU(),
-            nn.ConvTranspose2d(ngf, 1, 4, stride=2, padding=1),  # 14 -> 28
+            nn.ConvTranspose2d(ngf, channels, 4, stride=2, padding=1),  # 14 -> 28
             nn.Tanh(),
         )
 
@@ -177,12 +177,12 @@ def label_planes(labels: torch.Tensor, n_classes: int, size: tuple[int, int]) ->
 
 
 class ConditionalGenerator(nn.Module):
-    """G(z | y): the DCGAN generator fed [z, one_hot(y)]. z (N, z_dim), y (N,) -> (N, 1, 28, 28)."""
+    """G(z | y): the DCGAN generator fed [z, one_hot(y)]. z (N, z_dim), y (N,) -> (N, channels, 28, 28)."""
 
-    def __init__(self, z_dim: int = 64, n_classes: int = 10, ngf: int = 32):
+    def __init__(self, z_dim: int = 64, n_classes: int = 10, ngf: int = 32, channels: int = 1):
         super().__init__()
         self.z_dim, self.n_classes = z_dim, n_classes
-        self.body = DCGANGenerator(z_dim + n_classes, ngf)
+        self.body = DCGANGenerator(z_dim + n_classes, ngf, channels)
 
     def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return self.body(torch.cat([z, one_hot(y, self.n_classes)], dim=1))
@@ -191,13 +191,13 @@ class ConditionalGenerator(nn.Module):
 class ConditionalDiscriminator(nn.Module):
     """D(x | y): the DCGAN discriminator on the image stacked with one-hot label planes.
 
-    x (N, 1, 28, 28), y (N,) -> (N, 1 + n_classes, 28, 28) -> logits (N, 1).
+    x (N, channels, 28, 28), y (N,) -> (N, channels + n_classes, 28, 28) -> logits (N, 1).
     """
 
-    def __init__(self, n_classes: int = 10, ndf: int = 32):
+    def __init__(self, n_classes: int = 10, ndf: int = 32, channels: int = 1):
         super().__init__()
         self.n_classes = n_classes
-        self.body = DCGANDiscriminator(ndf, in_channels=1 + n_classes)
+        self.body = DCGANDiscriminator(ndf, in_channels=channels + n_classes)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return self.body(torch.cat([x, label_planes(y, self.n_classes, x.shape[-2:])], dim=1))
@@ -340,9 +340,9 @@ def reference_gan(z_dim: int = 64) -> tuple[DCGANGenerator, DCGANDiscriminator]:
     return G, D
 
 
-def reference_cgan(z_dim: int = 64, n_classes: int = 10) -> tuple[ConditionalGenerator, ConditionalDiscriminator]:
+def reference_cgan(z_dim: int = 64, n_classes: int = 10, channels: int = 1) -> tuple[ConditionalGenerator, ConditionalDiscriminator]:
     """Lab 4's convolutional cGAN pair, DCGAN-initialised; trained with REFERENCE_TRAINING too."""
-    G, D = ConditionalGenerator(z_dim, n_classes), ConditionalDiscriminator(n_classes)
+    G, D = ConditionalGenerator(z_dim, n_classes, channels=channels), ConditionalDiscriminator(n_classes, channels=channels)
     G.apply(dcgan_init)
     D.apply(dcgan_init)
     return G, D

@@ -122,18 +122,53 @@ def show_class_grid(images: torch.Tensor, n_classes: int, title: str | None = No
     return fig
 
 
-def plot_class_accuracy(accuracies: dict, title: str = "generated digits read as the requested class"):
-    """Per-class accuracies {name: tensor (n_classes,)} as grouped bars, with each run's mean in the legend."""
+def plot_class_accuracy(accuracies: dict, title: str = "generated digits read as the requested class",
+                        xlabel: str = "requested class y", classes=None):
+    """Per-class accuracies {name: tensor (n_classes,)} as grouped bars, with each run's mean in the legend;
+    `classes` names the bars (default 0, 1, ...)."""
     fig, ax = plt.subplots(figsize=(8, 3))
     width = 0.8 / len(accuracies)
     for i, (name, acc) in enumerate(accuracies.items()):
         acc = torch.as_tensor(acc, dtype=torch.float64)
         ax.bar(torch.arange(len(acc)) + i * width, acc.numpy(), width, label=f"{name} (mean {acc.mean():.1%})")
-    ax.set_xticks(torch.arange(len(acc)).numpy() + 0.4 - width / 2, [str(c) for c in range(len(acc))])
-    ax.set_xlabel("requested class y")
+    ax.set_xticks(torch.arange(len(acc)).numpy() + 0.4 - width / 2, [str(c) for c in (classes or range(len(acc)))])
+    ax.set_xlabel(xlabel)
     ax.set_ylim(0, 1.05)
     ax.set_title(title)
     ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion(confusion: torch.Tensor, classes, title: str = "confusion matrix"):
+    """Counts (n, n), row = true class, column = predicted, shaded by the share of each true class."""
+    m = torch.as_tensor(confusion, dtype=torch.float64)
+    share = m / m.sum(1, keepdim=True).clamp(min=1)
+    fig, ax = plt.subplots(figsize=(1 + 0.45 * len(classes), 0.8 + 0.45 * len(classes)))
+    ax.imshow(share.numpy(), cmap="Blues", vmin=0, vmax=1)
+    for i in range(len(classes)):
+        for j in range(len(classes)):
+            if m[i, j]:
+                ax.text(j, i, f"{int(m[i, j])}", ha="center", va="center", fontsize=7,
+                        color="white" if share[i, j] > 0.5 else "black")
+    ax.set_xticks(range(len(classes)), classes, rotation=90 if max(map(len, map(str, classes))) > 2 else 0)
+    ax.set_yticks(range(len(classes)), classes)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_accuracy_curves(curves: dict, ylabel: str = "test accuracy"):
+    """{name: (steps, accuracies)} as lines over training."""
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    for name, (steps, accs) in curves.items():
+        ax.plot(steps, accs, "o-", markersize=3, label=name)
+    ax.set_xlabel("training step")
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, 1.02)
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 

@@ -25,6 +25,7 @@ import lab08_mistakes
 import lab09_mistakes
 import lab10_mistakes
 import lab11_mistakes
+import lab12_mistakes
 from attacks import write_attacks
 from hostile import SPY, TAMPER, VANDAL, delegating, infinite_loop, on_gpu, poisoned, stripped, syntax_error, with_cell
 from notebook_edits import answer_cell, apply, mistake_packs
@@ -33,14 +34,15 @@ CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes, "03-v
              "04-cgan": lab04_mistakes, "05-cyclegan": lab05_mistakes, "06-evaluation": lab06_mistakes,
              "07-wgan": lab07_mistakes, "08-vae": lab08_mistakes,
              "09-representations": lab09_mistakes, "10-super-resolution": lab10_mistakes,
-             "11-domains": lab11_mistakes}
+             "11-domains": lab11_mistakes, "12-project": lab12_mistakes}
 MANUAL = {"01-minimax": ["q-saturation", "q-collapse"], "02-optimal-d": ["q-saturation", "q-two-sample"],
           "03-vanilla-gan": ["q-losses"], "04-cgan": ["q-same-label", "q-l1-and-patch"],
           "05-cyclegan": ["q-cycle", "q-identity", "q-pool"], "06-evaluation": ["q-parzen", "q-is-blind", "q-fid-n"],
           "07-wgan": ["q-clipping", "q-interpolates", "q-tracks"], "08-vae": ["q-blur", "q-parzen-iwae", "q-trade-off"],
           "09-representations": ["q-unlabelled", "q-matching", "q-codes"],
           "10-super-resolution": ["q-blur", "q-content", "q-trade-off"],
-          "11-domains": ["q-no-labels", "q-source-term", "q-star"]}
+          "11-domains": ["q-no-labels", "q-source-term", "q-star"],
+          "12-project": ["q-data", "q-results", "q-augmentation", "q-custom"]}
 
 # lab: (broken: syntax / loop / nan, hostile: delegated (exercise, code) / shape / dtype / gpu); None: not in this lab.
 # The endless loop only in Labs 1 and 3: how a cell's time limit stops it does not depend on the lab, and it
@@ -88,6 +90,10 @@ PLAN = {
                                     "def accuracy_on_target(T, mnist_m):\n"
                                     "    return pixelda.target_accuracy(T, *mnist_m['test'][:2])"),
                     "ex-star-d-loss", "ex-noise", "ex-star-g-loss")),
+    # two exercises, one of them a class (which returns no tensor to spoil): the split takes every spoiling
+    "12-project": (("ex-cnn", None, "ex-split"),
+                   (("ex-cnn", "from gankit import project\nclass CustomCNN(project.SmallCNN):\n    pass"),
+                    "ex-split", "ex-split", "ex-split")),
 }
 
 

@@ -1,4 +1,4 @@
-"""Labs 1, 2, 4, 5, 6, 7, 8, 9, 10 and 11: each check passes the solution, fails the release, and names every catalogued mistake."""
+"""Labs 1, 2, 4, 5, 6, 7, 8, 9, 10, 11 and 12: each check passes the solution, fails the release, and names every catalogued mistake."""
 import re
 
 import pytest
@@ -14,9 +14,11 @@ import lab08_mistakes
 import lab09_mistakes
 import lab10_mistakes
 import lab11_mistakes
+import lab12_mistakes
 from gankit import losses, theory
 from gankit.checks import CheckFailed
 from gankit.checks import cgan, cyclegan, domains, evaluation, minimax, optimal_d, representations, vae, wgan
+from gankit.checks import project as project_checks
 from gankit.checks import super_resolution as super_resolution_checks
 from notebook_edits import answer_namespace, apply
 
@@ -105,11 +107,15 @@ RUNS = {
         "ex-star-d-loss": lambda ns: domains.check_star_d_loss(ns["stargan_d_loss"]),
         "ex-star-g-loss": lambda ns: domains.check_star_g_loss(ns["stargan_g_loss"]),
     },
+    "12-project": {
+        "ex-split": lambda ns: project_checks.check_split(ns["stratified_split"]),
+        "ex-cnn": lambda ns: project_checks.check_custom_cnn(ns["CustomCNN"]),
+    },
 }
 CATALOGUE = {"01-minimax": lab01_mistakes, "02-optimal-d": lab02_mistakes, "04-cgan": lab04_mistakes,
              "05-cyclegan": lab05_mistakes, "06-evaluation": lab06_mistakes, "07-wgan": lab07_mistakes,
              "08-vae": lab08_mistakes, "09-representations": lab09_mistakes,
-             "10-super-resolution": lab10_mistakes, "11-domains": lab11_mistakes}
+             "10-super-resolution": lab10_mistakes, "11-domains": lab11_mistakes, "12-project": lab12_mistakes}
 CASES = [(lab, gid) for lab in RUNS for gid in RUNS[lab]]
 MISTAKES = [(lab, *m) for lab, mod in CATALOGUE.items() for m in mod.MISTAKES]
 
@@ -183,18 +189,24 @@ DELEGATIONS = [
                                      "    return torch.cat([x, models.label_planes(c, k, x.shape[2:])], 1)"),
     ("11-domains", "ex-star-d-loss", "stargan_d_loss = stargan.d_loss"),
     ("11-domains", "ex-star-g-loss", "import functools\nstargan_g_loss = functools.partial(stargan.g_loss)"),
+    ("12-project", "ex-split", "from gankit.project import stratified_split"),
+    ("12-project", "ex-split", "def stratified_split(labels, fraction=0.8, seed=0):\n"
+                               "    return project.stratified_split(labels, fraction, seed)"),
+    ("12-project", "ex-cnn", "class CustomCNN(project.SmallCNN):\n    pass"),
+    ("12-project", "ex-cnn", "def CustomCNN(in_channels, n_classes):\n"
+                             "    return project.SmallCNN(in_channels, n_classes)"),
 ]
 
 
 @pytest.mark.parametrize("lab,grade_id,answer", DELEGATIONS, ids=[f"{d[0]}: {d[2].splitlines()[-1].strip()}" for d in DELEGATIONS])
 def test_delegating_to_the_kit_is_caught(lab, grade_id, answer, capsys):
-    from gankit import (autoencoders, cyclegan, elbo, infogan, metrics, models, pixelda, semisupervised, stargan,
-                        super_resolution, training)
+    from gankit import (autoencoders, cyclegan, elbo, infogan, metrics, models, pixelda, project, semisupervised,
+                        stargan, super_resolution, training)
 
     ns = {"torch": torch, "losses": losses, "theory": theory, "metrics": metrics, "models": models,
           "training": training, "cyclegan": cyclegan, "autoencoders": autoencoders, "elbo": elbo,
           "semisupervised": semisupervised, "infogan": infogan, "super_resolution": super_resolution,
-          "pixelda": pixelda, "stargan": stargan}
+          "pixelda": pixelda, "stargan": stargan, "project": project}
     exec(compile(answer, "<student cell>", "exec"), ns)
     with pytest.raises(CheckFailed, match="the kit's own implementation"):
         RUNS[lab][grade_id](ns)
