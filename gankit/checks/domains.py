@@ -205,17 +205,19 @@ def check_accuracy(accuracy_on_target) -> None:
 @isolated_rng
 def check_with_domain(with_domain) -> None:
     """with_domain(x, c, k): (N, C + k, H, W), x then the one-hot code of c replicated over every pixel."""
-    k, x = 4, stand_ins.images(17, n=5, channels=1).float()
+    # H, W and k all differ: a code expanded to (N, H, k, W) or (N, k, W, H) must not fit by chance
+    k, h, w = 4, 5, 3
+    x = torch.rand(5, 1, h, w, generator=torch.Generator().manual_seed(17)) * 2 - 1
     c = torch.tensor([0, 3, 1, 2, 3])
     got = _tensor(_call(with_domain, "with_domain", x, c, k,
                         hint=": the code not replicated over the image? one_hot(c, k) is (N, k); view it as (N, k, 1, 1) "
                              "and expand it to (N, k, H, W) before stacking it on the image's channels."), "with_domain")
-    code = F.one_hot(c, k).float()[:, :, None, None].expand(-1, -1, 4, 4)
+    code = F.one_hot(c, k).float()[:, :, None, None].expand(-1, -1, h, w)
     want = torch.cat([x, code], 1)
-    if got.shape == (5, 2, 4, 4):
+    if got.shape == (5, 2, h, w):
         raise CheckFailed("the domain as one plane holding its number: StarGAN's code is one-hot, k planes, one 1 and "
                           "k - 1 zeros, so that no domain reads as 'larger' than another.")
-    require(got.shape == want.shape, f"with_domain on x (5, 1, 4, 4), k = {k} must give (5, {1 + k}, 4, 4), got "
+    require(got.shape == want.shape, f"with_domain on x {tuple(x.shape)}, k = {k} must give {tuple(want.shape)}, got "
                                      f"{tuple(got.shape)}.")
     corner = torch.zeros_like(code)
     corner[:, :, 0, 0] = code[:, :, 0, 0]
