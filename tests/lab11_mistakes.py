@@ -65,6 +65,8 @@ MISTAKES = [
      "return torch.cat([x, F.pad(code[:, :, :1, :1], (0, w - 1, 0, h - 1))], dim=1)", "the code not replicated over the image"),
     ("the domain as one plane holding its number", "ex-domain-code", _CODE,
      "code = c.to(x.dtype).view(n, 1, 1, 1).expand(n, 1, h, w)", "one plane holding its number"),
+    ("the code expanded with H and W swapped", "ex-domain-code", "expand(n, k, h, w)", "expand(n, k, w, h)",
+     "the code not replicated over the image"),
     ("the code before the image", "ex-domain-code", "return torch.cat([x, code], dim=1)",
      "return torch.cat([code, x], dim=1)", "the code before the image"),
     ("the domain loss on fakes put into D's loss", "ex-star-d-loss", _SD,
