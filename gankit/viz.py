@@ -135,7 +135,11 @@ def plot_class_accuracy(accuracies: dict, title: str = "generated digits read as
     ax.set_xlabel(xlabel)
     ax.set_ylim(0, 1.05)
     ax.set_title(title)
-    ax.legend(loc="lower right")
+    if len(accuracies) > 3:  # many runs: a legend beside the bars rather than over them
+        fig.set_size_inches(12, 3)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
+    else:
+        ax.legend(loc="lower right")
     fig.tight_layout()
     return fig
 
