@@ -40,11 +40,18 @@ def prepare(images: torch.Tensor, extractor: str) -> torch.Tensor:
         raise ValueError(f"images must lie in [-1, 1] like a generator's tanh output, got [{x.min():.3g}, {x.max():.3g}]; "
                          "map pixels in [0, 255] with x / 127.5 - 1, in [0, 1] with 2 * x - 1.")
     side, channels = INPUTS[extractor]
+    return adapt(x, side, channels, imagenet=extractor == "inception")
+
+
+def adapt(x: torch.Tensor, side: int, channels: int, imagenet: bool = False) -> torch.Tensor:
+    """Images (N, C, H, W) in [-1, 1] -> (N, channels, side, side): grey by the channel mean, colour by
+    repeating the grey channel, resized bilinearly with antialiasing, and in ImageNet's normalisation
+    where `imagenet`. What a pretrained network was trained on, from any of the labs' images."""
     if x.shape[1] != channels:
         x = x.mean(1, keepdim=True) if channels == 1 else x.expand(-1, 3, -1, -1)
     if x.shape[-2:] != (side, side):
         x = F.interpolate(x, size=(side, side), mode="bilinear", align_corners=False, antialias=True)
-    if extractor == "inception":
+    if imagenet:
         mean = torch.tensor(IMAGENET_MEAN, device=x.device).view(1, 3, 1, 1)
         std = torch.tensor(IMAGENET_STD, device=x.device).view(1, 3, 1, 1)
         x = ((x + 1) / 2 - mean) / std

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gankit import augment, classifier, data, models, training
+from gankit import augment, classifier, data, features, models, training
 from gankit.data import DataNotFoundError
 from gankit.runtime import device as pick_device
 from gankit.training import Checkpoint, History, evaluating, run_loop
@@ -143,23 +143,15 @@ class TransferNet(nn.Module):
 
 
 class _Adapt(nn.Module):
-    """What a backbone expects: `channels` channels (grey by the channel mean, colour by repeating),
-    size x size pixels, and (for ImageNet networks) ImageNet's normalisation of [0, 1] pixels."""
+    """What a backbone expects (`features.adapt`): `channels` channels, size x size pixels, and for
+    ImageNet networks ImageNet's normalisation."""
 
     def __init__(self, channels: int, size: int, imagenet: bool):
         super().__init__()
         self.channels, self.size, self.imagenet = channels, size, imagenet
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.shape[1] != self.channels:
-            x = x.mean(1, keepdim=True) if self.channels == 1 else x.expand(-1, self.channels, -1, -1)
-        if x.shape[-2:] != (self.size, self.size):
-            x = F.interpolate(x, size=(self.size, self.size), mode="bilinear", align_corners=False, antialias=True)
-        if self.imagenet:
-            from gankit.features import IMAGENET_MEAN, IMAGENET_STD
-            mean, std = (torch.tensor(v, device=x.device).view(1, 3, 1, 1) for v in (IMAGENET_MEAN, IMAGENET_STD))
-            x = ((x + 1) / 2 - mean) / std
-        return x
+        return features.adapt(x, self.size, self.channels, self.imagenet)
 
 
 def pretrained(name: str, n_classes: int, frozen: bool = False) -> TransferNet:
