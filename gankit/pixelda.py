@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gankit.project import predict
 from gankit.runtime import device as pick_device
 from gankit.training import Checkpoint, History, evaluating, run_loop, seeded_noise
 
@@ -121,14 +122,9 @@ def step(G, D, T, opt_g, opt_d, source, labels, target, z, task_weight: float = 
     return {"d_loss": loss_d.item(), "g_loss": loss_g.item()}
 
 
-@torch.no_grad()
 def target_accuracy(T: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 500) -> float:
     """The fraction of `images` (held-out target images) whose argmax class is the label, T in eval mode."""
-    dev = next(T.parameters()).device
-    with evaluating(T):
-        hits = sum((T(x.to(dev)).argmax(1).cpu() == y).sum().item()
-                   for x, y in zip(images.split(batch_size), labels.split(batch_size)))
-    return hits / len(labels)
+    return (predict(T, images, batch_size) == labels).float().mean().item()
 
 
 @torch.no_grad()
