@@ -69,3 +69,14 @@ def test_patch_logit_sees_a_70_pixel_patch():
     D(x)[0, 0, 15, 15].backward()
     rows, cols = x.grad[0, 0].abs().sum(1).nonzero(), x.grad[0, 0].abs().sum(0).nonzero()
     assert rows.max() - rows.min() + 1 == 70 and cols.max() - cols.min() + 1 == 70
+
+
+def test_the_reference_discriminator_judges_each_image_on_its_own():
+    """With BatchNorm (DCGAN's D) a verdict in training mode depends on the other images in the batch;
+    the reference D leaves BatchNorm out, so an image scores the same alone or among others."""
+    x = torch.rand(8, 1, 28, 28) * 2 - 1
+    for D, independent in [(models.reference_gan()[1], True), (models.DCGANDiscriminator(), False)]:
+        D.train()
+        with torch.no_grad():
+            alone, in_batch = D(x[:2]), D(x)[:2]
+        assert torch.allclose(alone, in_batch, atol=1e-5) == independent
