@@ -51,11 +51,15 @@ def adapt(x: torch.Tensor, side: int, channels: int, imagenet: bool = False) -> 
         x = x.mean(1, keepdim=True) if channels == 1 else x.expand(-1, 3, -1, -1)
     if x.shape[-2:] != (side, side):
         x = F.interpolate(x, size=(side, side), mode="bilinear", align_corners=False, antialias=True)
-    if imagenet:
-        mean = torch.tensor(IMAGENET_MEAN, device=x.device).view(1, 3, 1, 1)
-        std = torch.tensor(IMAGENET_STD, device=x.device).view(1, 3, 1, 1)
-        x = ((x + 1) / 2 - mean) / std
-    return x
+    return imagenet_normalise(x) if imagenet else x
+
+
+def imagenet_normalise(x: torch.Tensor) -> torch.Tensor:
+    """Colour images (N, 3, H, W) in [-1, 1] -> ImageNet's normalisation, (x01 - mean) / std per
+    channel with x01 in [0, 1]: the input torchvision's ImageNet weights were trained on."""
+    mean = torch.tensor(IMAGENET_MEAN, device=x.device).view(1, 3, 1, 1)
+    std = torch.tensor(IMAGENET_STD, device=x.device).view(1, 3, 1, 1)
+    return ((x + 1) / 2 - mean) / std
 
 
 @dataclass

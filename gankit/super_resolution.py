@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gankit import features
 from gankit.runtime import device as pick_device
 from gankit.training import Checkpoint, History, evaluating, run_loop
 
@@ -122,27 +123,21 @@ def vgg19_features(device="cpu", layer: int = 36) -> nn.Module:
     The weights (550 MB) are downloaded once."""
     from torchvision.models import VGG19_Weights, vgg19
 
-    from gankit.features import IMAGENET_MEAN, IMAGENET_STD
-
     weights = VGG19_Weights.IMAGENET1K_V1
     try:
         net = vgg19(weights=weights).features[:layer]
     except Exception as e:  # no network (URLError), a truncated download
         raise ConnectionError(f"could not fetch VGG19's ImageNet weights from {weights.url} ({e}): they need the "
                               "internet (run this on Colab); offline, use super_resolution.digit_features().") from e
-    mean, std = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
-    phi = nn.Sequential(_Normalise(mean, std), net)
+    phi = nn.Sequential(_ImageNetNormalise(), net)
     return phi.to(device).eval().requires_grad_(False)
 
 
-class _Normalise(nn.Module):
-    def __init__(self, mean: torch.Tensor, std: torch.Tensor):
-        super().__init__()
-        self.register_buffer("mean", mean)
-        self.register_buffer("std", std)
+class _ImageNetNormalise(nn.Module):
+    """`features.imagenet_normalise` as a layer, in front of VGG. (N, 3, H, W) -> (N, 3, H, W)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return ((x + 1) / 2 - self.mean) / self.std
+        return features.imagenet_normalise(x)
 
 
 # ---- the losses and the steps --------------------------------------------------------------------

@@ -171,3 +171,15 @@ def test_upscale_keeps_the_generator_in_its_mode():
     G = sr.SRResNet(channels=4, blocks=1).train()
     out = sr.upscale(G, torch.zeros(5, 1, 7, 7), batch_size=2)
     assert out.shape == (5, 1, 28, 28) and G.training
+
+
+def test_vgg19_features_see_images_in_imagenets_normalisation(monkeypatch):
+    class Stub:  # VGG19's layers as identities: what reaches them is the normalised image
+        features = nn.Sequential(*[nn.Identity() for _ in range(37)])
+
+    monkeypatch.setattr("torchvision.models.vgg19", lambda weights: Stub())
+    phi = sr.vgg19_features()
+    out = phi(torch.full((2, 3, 8, 8), 0.5))
+    assert not phi.training and not any(p.requires_grad for p in phi.parameters())
+    for c, (m, s) in enumerate(zip((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))):
+        assert torch.allclose(out[:, c], torch.full_like(out[:, c], (0.75 - m) / s), atol=1e-5)
